@@ -1,0 +1,46 @@
+"""Wall time and peak memory of `custseg segment` on both Online Retail years.
+
+Runs the real console command in a child process (default model, embedding cache off so every document is
+embedded) and reads the child's peak resident memory from the OS. Prints figures; asserts nothing.
+
+    .venv/bin/python benchmarks/bench_segment.py [--data ../shared/data] [--out runs/bench_segment]
+"""
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    ap.add_argument("--out", default=str(ROOT / "runs" / "bench_segment"))
+    ap.add_argument("--report", action="store_true", help="also time the HTML report")
+    a = ap.parse_args()
+    data = Path(a.data)
+    files = [data / "online_retail_ii_2009_2010" / "online_retail_ii_2009_2010.parquet",
+             data / "online_retail" / "online_retail.parquet"]
+    if not all(f.exists() for f in files):
+        sys.exit(f"Online Retail files not found under {data}; pass --data")
+    cmd = [sys.executable, "-c", "import sys; from custseg.cli import main; sys.exit(main())",
+           "segment", "--transactions", *map(str, files), "--out", a.out, "--no-cache", "--quiet"]
+    if not a.report:
+        cmd.append("--no-report")
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    wall = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # Linux reports KiB
+    run = json.loads((Path(a.out) / "run.json").read_text())
+    print(f"custseg segment, both Online Retail years: {run['n_customers']} customers, "
+          f"{run['n_segments']} segments")
+    print(f"wall time {wall:.1f} s, peak memory {peak_mb:.0f} MB")
+    print("stage timings (s):", run["timings_s"])
+
+
+if __name__ == "__main__":
+    main()
