@@ -10,7 +10,7 @@ DEMO_OUT ?= runs/demo
 DATA ?= ../shared/data
 N_WORKERS ?= 2
 
-.PHONY: setup demo test test-nbs test-py export clean-nbs reports bench
+.PHONY: setup demo test export clean-nbs reports finetune-report finetune-report-synthetic bench
 .DEFAULT_GOAL := demo
 
 setup: $(VENV)/.installed
@@ -45,6 +45,32 @@ reports: setup
 	    $(DATA)/online_retail/online_retail.parquet --out runs/online_retail
 	cp runs/online_retail/report.html reports/online_retail.html
 
+# The honest evaluation of fine-tuning on both Online Retail years (baselines vs full and LoRA fine-tuning, segments
+# with base vs fine-tuned embeddings, unsupervised DEC). Bounded for a 2-core CPU (~20 min): on a GPU raise
+# FT_PARAMS, e.g. FT_PARAMS="-p max_train 0 -p epochs 4 -p max_length 256 -p dec_max_docs 0".
+FT_PARAMS ?= -p max_length 128 -p epochs 2 -p max_train 800 -p batch_size 16 -p dec_method lora -p dec_max_docs 800 -p dec_epochs 1
+finetune-report: setup
+	mkdir -p runs/finetune_online_retail
+	$(BIN)/papermill -k python3 --language python nbs/20_finetune_report.ipynb runs/finetune_online_retail/report.ipynb \
+	    -p data online_retail -p model "" -p methods full,lora -p targets value_tier,churn \
+	    -p out_dir runs/finetune_online_retail $(FT_PARAMS)
+	$(BIN)/python -c "import nbformat; from custseg.report import offline_html; \
+	    nb = nbformat.read('runs/finetune_online_retail/report.ipynb', as_version=4); \
+	    open('reports/finetune_online_retail.html', 'w', encoding='utf-8').write(offline_html(nb))"
+
+# The same notebook on synthetic customers with planted personas and the real model: the unsupervised (DEC)
+# fine-tuning is scored against the personas there (~5 min on a 2-core CPU).
+finetune-report-synthetic: setup
+	mkdir -p runs/finetune_synthetic
+	$(BIN)/papermill -k python3 --language python nbs/20_finetune_report.ipynb runs/finetune_synthetic/report.ipynb \
+	    -p data synthetic -p n_customers 600 -p model "" -p targets churn -p methods lora -p max_length 128 \
+	    -p epochs 2 -p dec_method full -p dec_epochs 2 -p out_dir runs/finetune_synthetic
+	$(BIN)/python -c "import nbformat; from custseg.report import offline_html; \
+	    nb = nbformat.read('runs/finetune_synthetic/report.ipynb', as_version=4); \
+	    open('reports/finetune_synthetic.html', 'w', encoding='utf-8').write(offline_html(nb))"
+
 bench: setup
 	$(BIN)/python benchmarks/bench_embed.py
 	$(BIN)/python benchmarks/bench_segment.py
+	$(BIN)/python benchmarks/bench_cluster.py
+	$(BIN)/python benchmarks/bench_finetune.py --threads 1

@@ -38,8 +38,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _rss_mb():
-    "Peak resident set size of this process so far (Linux ru_maxrss is in KiB)."
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    "Peak resident set size of this process (VmHWM: unlike ru_maxrss it is not inherited from the parent across exec)."
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def _current_rss_mb():
@@ -86,17 +89,28 @@ def _steady(starts, bs, n):
     return bs * (len(starts) - 2) / (starts[-1] - starts[1])
 
 
+def _preimport(model_dir):
+    "Import the model's modeling code before the clock starts (transformers imports it lazily, ~2 s on this CPU)."
+    from transformers import AutoConfig
+    from transformers.models.auto.modeling_auto import MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING, MODEL_MAPPING
+    kind = type(AutoConfig.from_pretrained(model_dir))
+    MODEL_MAPPING[kind], MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING[kind]
+
+
 def child_custseg(a, docs, labels, device):
     import pandas as pd
     import torch
     import custseg.finetune as F
-    from transformers import AutoModel, AutoTokenizer  # noqa: F401  imported before the clock, as in the Trainer child
+    _preimport(a.model_dir)
     base_rss = _current_rss_mb()
     starts = []
     collate = F._collate
     def timed_collate(*args, **kw):  # called once at the start of every training batch (no val rows, so only there)
         starts.append(time.perf_counter()); return collate(*args, **kw)
     F._collate = timed_collate
+    if a.custseg_fused:  # diagnostic: custseg's optimizer with fused=True, as the Trainer's default "adamw_torch_fused"
+        import functools
+        F.torch.optim.AdamW = functools.partial(torch.optim.AdamW, fused=True)
     cfg = F.FinetuneConfig(method="full", epochs=a.epochs, lr=a.lr, batch_size=a.batch_size, max_length=a.max_length,
                            use_numeric=False, class_weights=None, patience=None, warmup_ratio=0.1, weight_decay=0.01,
                            max_grad_norm=1.0, seed=a.seed, device=str(device))
@@ -116,6 +130,7 @@ def child_trainer(a, docs, labels, device):
                               TrainerCallback, TrainingArguments)
     from transformers.utils import logging as hf
     hf.set_verbosity_error(); hf.disable_progress_bar()
+    _preimport(a.model_dir)
     base_rss = _current_rss_mb()
     starts = []
 
@@ -140,7 +155,7 @@ def child_trainer(a, docs, labels, device):
                                  learning_rate=a.lr, warmup_steps=0.1, weight_decay=0.01, max_grad_norm=1.0,
                                  lr_scheduler_type="linear", eval_strategy="no", save_strategy="no",
                                  logging_strategy="no", report_to="none", dataloader_num_workers=0,
-                                 use_cpu=device.type == "cpu", fp16=device.type == "cuda", seed=a.seed,
+                                 use_cpu=device.type == "cpu", fp16=device.type == "cuda", seed=a.seed, optim=a.trainer_optim,
                                  data_seed=a.seed, disable_tqdm=True)
         trainer = Trainer(model=model, args=args, train_dataset=ds, data_collator=DataCollatorWithPadding(tok),
                           callbacks=[StepTimes()])
@@ -184,6 +199,8 @@ def main():
     ap.add_argument("--device", default=None, help="cpu, cuda, ...; default: CUDA when available")
     ap.add_argument("--threads", type=int, default=None,
                     help="torch threads in both children (default: torch's choice; on a shared, busy CPU 1 can be much faster)")
+    ap.add_argument("--trainer-optim", default="adamw_torch_fused", help="Trainer's `optim` (its default: adamw_torch_fused)")
+    ap.add_argument("--custseg-fused", action="store_true", help="diagnostic: patch custseg's AdamW to fused=True in its child")
     ap.add_argument("--repeats", type=int, default=1, help="rounds of (custseg, Trainer), order alternating")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=int, default=900, help="seconds per child run")
@@ -210,11 +227,12 @@ def main():
         print(f"# data={a.data} n={len(docs)} classes={labels.nunique()} words/doc median={words.median():.0f} "
               f"max={words.max()}; model={model_dir}")
         print(f"# batch_size={a.batch_size} max_length={a.max_length} epochs={a.epochs} lr={a.lr} "
-              f"device={a.device or 'auto'} threads={a.threads or 'default'} repeats={a.repeats}")
+              f"trainer_optim={a.trainer_optim} custseg_fused={a.custseg_fused} device={a.device or 'auto'} threads={a.threads or 'default'} repeats={a.repeats}")
         common = ["--child-data", str(path), "--model-dir", model_dir, "--batch-size", str(a.batch_size),
                   "--max-length", str(a.max_length), "--epochs", str(a.epochs), "--lr", str(a.lr), "--seed", str(a.seed)]
         if a.device: common += ["--device", a.device]
         if a.threads: common += ["--threads", str(a.threads)]
+        common += ["--trainer-optim", a.trainer_optim] + (["--custseg-fused"] if a.custseg_fused else [])
         env = dict(os.environ, TOKENIZERS_PARALLELISM="false")
         results = {"custseg": [], "trainer": []}
         for r in range(a.repeats):
@@ -231,7 +249,8 @@ def main():
                 res = json.loads(line[-1][7:]); results[run].append(res)
                 print(f"{run:8s} loop {_fmt(res['loop_sps'], '7.1f')} samples/s  steady {_fmt(res['steady_sps'], '7.1f')} samples/s  "
                       f"total {res['total_s']:6.1f} s  steps {res['steps']}  loss {res['train_loss']:.3f}  "
-                      f"peak RSS {res['peak_rss_mb']:6.0f} MB (after imports {res['base_rss_mb']:4.0f})  "
+                      f"peak RSS {res['peak_rss_mb']:5.0f} MB (after imports {res['base_rss_mb']:4.0f}, "
+                      f"+{res['peak_rss_mb'] - res['base_rss_mb']:.0f} in the run)  "
                       f"CUDA peak {_fmt(res['cuda_peak_mb'], '.0f')} MB  [{res['device']}, {res['threads']} threads]", flush=True)
         if results["custseg"] and results["trainer"]:
             best = lambda run, k: max((x[k] for x in results[run] if x[k]), default=None)
@@ -239,7 +258,10 @@ def main():
                 c, t = best("custseg", k), best("trainer", k)
                 if c and t: print(f"custseg / Trainer samples/s ({what}, best of {a.repeats}): {c:.1f} / {t:.1f} = {c / t:.2f}x")
             c, t = min(x["peak_rss_mb"] for x in results["custseg"]), min(x["peak_rss_mb"] for x in results["trainer"])
-            print(f"peak RSS MB custseg / Trainer: {c:.0f} / {t:.0f}")
+            d = lambda run: min(x["peak_rss_mb"] - x["base_rss_mb"] for x in results[run])
+            print(f"peak RSS MB custseg / Trainer: {c:.0f} / {t:.0f} (growth during the run: {d('custseg'):.0f} / {d('trainer'):.0f})")
+            cu = [min((x["cuda_peak_mb"] for x in results[r] if x["cuda_peak_mb"]), default=None) for r in ("custseg", "trainer")]
+            if all(cu): print(f"peak CUDA allocated MB custseg / Trainer: {cu[0]:.0f} / {cu[1]:.0f}")
 
 
 if __name__ == "__main__":
