@@ -20,6 +20,9 @@ $(VENV)/.installed: setup.py settings.ini
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	# a CJK font for Chinese plot labels; skipped (custseg then warns) where apt is unavailable or not root
+	-command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && (dpkg -s fonts-noto-cjk >/dev/null 2>&1 || \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends fonts-noto-cjk >/dev/null) || true
 	touch $@
 
 # Main job: segment the synthetic default and write segments, profiles, run.json and report.html.
@@ -37,10 +40,12 @@ export: setup
 clean-nbs: setup
 	$(BIN)/nbdev_clean
 
-# Regenerate the committed reports (synthetic and both Online Retail years).
+# Regenerate the committed reports (synthetic English and Chinese, both Online Retail years).
 reports: setup
 	$(BIN)/custseg demo --out runs/demo-report
 	cp runs/demo-report/report.html reports/demo.html
+	$(BIN)/custseg demo --language zh --out runs/demo-zh-report
+	cp runs/demo-zh-report/report.html reports/demo_zh.html
 	$(BIN)/custseg segment --transactions $(DATA)/online_retail_ii_2009_2010/online_retail_ii_2009_2010.parquet \
 	    $(DATA)/online_retail/online_retail.parquet --out runs/online_retail
 	cp runs/online_retail/report.html reports/online_retail.html

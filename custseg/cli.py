@@ -34,10 +34,12 @@ def run_demo(out, # run folder to write
              n_customers:int=2000, # synthetic customers to generate
              seed:int=0, # seed for the data and the segmentation
              report:bool=True, # also write report.html
+             language:str="en", # "en" (UK gift shop) or "zh" (Chinese shop), see `make_synthetic`
              **kwargs, # passed to `segment_customers` (model, n_segments, numeric_weight, ...)
             ) -> SegmentationResult:
     "Segment synthetic customers with planted personas and write the run folder."
-    syn = make_synthetic(n_customers=n_customers, seed=seed)
+    syn = make_synthetic(n_customers=n_customers, seed=seed) if language == "en" else \
+          make_synthetic(n_customers=n_customers, seed=seed, language=language)
     res = segment_customers(syn.transactions, syn.texts, seed=seed, sources=["synthetic"],
                             truth=syn.customers.set_index("customer_id")["persona"], **kwargs)
     _finish(res, out, report)
@@ -48,12 +50,13 @@ def run_files(transactions, # one or more transaction files (CSV, Parquet, Excel
               texts=None, # optional text-event files
               format:str=None, # a key of `FORMATS`; detected from the columns when None
               report:bool=True, # also write report.html
+              encoding:str=None, # text files' encoding (e.g. "gb18030"); None: detected per file
               **kwargs, # passed to `segment_customers`
              ) -> SegmentationResult:
     "Load, segment and report customers from files."
     paths = [transactions] if isinstance(transactions, (str, Path)) else list(transactions)
-    tx = load_transactions(paths, format=format)
-    ev = load_texts(texts) if texts else None
+    tx = load_transactions(paths, format=format, encoding=encoding)
+    ev = load_texts(texts, encoding=encoding) if texts else None
     res = segment_customers(tx, ev, sources=[str(p) for p in paths] + [str(t) for t in (texts or [])], **kwargs)
     _finish(res, out, report)
     return res
@@ -84,11 +87,13 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--quiet", action="store_true", help="no progress bars")
     d = sub.add_parser("demo", help="segment synthetic customers with planted personas")
     d.add_argument("--customers", type=int, default=2000, help="number of synthetic customers")
+    d.add_argument("--language", choices=["en", "zh"], default="en", help="en: UK gift shop; zh: Chinese shop (products, reviews, PII)")
     common(d)
     s = sub.add_parser("segment", help="segment customers from transaction files")
     s.add_argument("--transactions", nargs="+", required=True, help="one or more CSV/Parquet/Excel files")
     s.add_argument("--texts", nargs="+", default=None, help="optional text-event files (reviews, searches, ...)")
     s.add_argument("--format", choices=sorted(FORMATS), default=None, help="input format (default: detect)")
+    s.add_argument("--encoding", default=None, help="text encoding of CSV/TSV inputs, e.g. gb18030, big5, cp1252 (default: detect)")
     s.add_argument("--cutoff", default=None, help="use history before this date (default: all)")
     common(s)
     n = sub.add_parser("assign", help="place new customers in the segments of an earlier run")
@@ -96,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--transactions", nargs="+", required=True, help="one or more CSV/Parquet/Excel files")
     n.add_argument("--texts", nargs="+", default=None, help="optional text-event files")
     n.add_argument("--format", choices=sorted(FORMATS), default=None, help="input format (default: detect)")
+    n.add_argument("--encoding", default=None, help="text encoding of CSV/TSV inputs (default: detect)")
     n.add_argument("--cutoff", default=None, help="use history before this date (default: all)")
     n.add_argument("--model", default=None, help="encoder to use; must match the segmentation's fingerprint")
     n.add_argument("--out", required=True, help="folder for assignments.parquet and assign.json")
@@ -123,12 +129,14 @@ def run_assign(segmentation, # run folder or segmentation folder of an earlier r
                transactions, # one or more transaction files
                out, # folder for assignments.parquet and assign.json
                texts=None, format:str=None, cutoff=None, model:str=None, cache=True, show_progress:bool=True,
+               encoding:str=None, # text files' encoding; None: detected
               ) -> pd.DataFrame:
     "Place the customers of `transactions` in the segments of an earlier run and write the assignments."
     sg = Segmentation.load(segmentation)
     paths = [transactions] if isinstance(transactions, (str, Path)) else list(transactions)
     enc = Encoder(model, max_length=sg.max_length, cache=cache, show_progress=show_progress) if model else None
-    assigned, ledgers = sg.assign(load_transactions(paths, format=format), load_texts(texts) if texts else None,
+    assigned, ledgers = sg.assign(load_transactions(paths, format=format, encoding=encoding),
+                                  load_texts(texts, encoding=encoding) if texts else None,
                                   cutoff=cutoff, encoder=enc, cache=cache, show_progress=show_progress)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     atomic_write(out/"assignments.parquet", lambda tmp: assigned.to_parquet(tmp, index=False))
@@ -209,7 +217,7 @@ def main(argv:list=None) -> int:
     try:
         if a.command == "assign":
             assigned = run_assign(a.segmentation, a.transactions, a.out, texts=a.texts, format=a.format, cutoff=a.cutoff,
-                                  model=a.model, cache=not a.no_cache, show_progress=not a.quiet)
+                                  model=a.model, cache=not a.no_cache, show_progress=not a.quiet, encoding=a.encoding)
             print(f"{len(assigned)} customers assigned: " +
                   ", ".join(f"{n} {s!r}" for s, n in assigned.segment_name.value_counts().items()) + f"; wrote {Path(a.out)}")
             return 0
@@ -225,8 +233,9 @@ def main(argv:list=None) -> int:
         kw = dict(n_segments=a.k, k_max=a.k_max, model=a.model, numeric_weight=a.numeric_weight, method=a.method,
                   reduce=a.reduce, assign_noise=a.assign_noise, previous_cutoff=prev,
                   cache=not a.no_cache, show_progress=not a.quiet, report=not a.no_report)
-        if a.command == "demo": res = run_demo(a.out, n_customers=a.customers, seed=a.seed, **kw)
-        else: res = run_files(a.transactions, a.out, texts=a.texts, format=a.format, cutoff=a.cutoff, seed=a.seed, **kw)
+        if a.command == "demo": res = run_demo(a.out, n_customers=a.customers, seed=a.seed, language=a.language, **kw)
+        else: res = run_files(a.transactions, a.out, texts=a.texts, format=a.format, cutoff=a.cutoff, seed=a.seed,
+                              encoding=a.encoding, **kw)
     except (DataError, FileNotFoundError, ValueError) as e:
         print(f"custseg: error: {e}", file=sys.stderr)
         return 2

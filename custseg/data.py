@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import gzip
+import io
+import re
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -14,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .privacy import scrub_series
+from .privacy import scrub_series, pseudonymise_ids
 
 # %% auto #0
-__all__ = ['TRANSACTION_COLUMNS', 'TEXT_COLUMNS', 'TIME_DTYPE', 'FORMATS', 'DataError', 'shared_data_dir', 'read_table',
-           'FormatSpec', 'detect_format', 'load_transactions', 'load_texts', 'Ledger', 'clean_transactions',
-           'clean_texts']
+__all__ = ['TRANSACTION_COLUMNS', 'TEXT_COLUMNS', 'TIME_DTYPE', 'ENCODING_CANDIDATES', 'FORMATS', 'DataError', 'shared_data_dir',
+           'detect_encoding', 'read_table', 'FormatSpec', 'detect_format', 'load_transactions', 'load_texts', 'Ledger',
+           'clean_transactions', 'clean_texts']
 
 # %% ../nbs/01_data.ipynb #6883d14e
 TRANSACTION_COLUMNS = ["customer_id", "order_id", "time", "product_id", "description", "quantity", "unit_price", "country"]
@@ -53,37 +55,111 @@ def _split_ext(path:Path) -> tuple[str, str|None]:
     if sfx and sfx[-1] == ".gz": return (sfx[-2] if len(sfx) > 1 else ""), "gzip"
     return (sfx[-1] if sfx else ""), None
 
-def _sniff_sep(path:Path, ext:str, compression:str|None, encoding:str) -> str:
+def _sniff_sep(header:str, ext:str) -> str:
     "Separator from the header line: the most frequent of , TAB ; | else whitespace."
     if ext == ".tsv": return "\t"
-    opener = gzip.open if compression == "gzip" else open
-    with opener(path, "rt", encoding=encoding, errors="replace", newline="") as f:
-        header = ""
-        for line in f:
-            if line.strip(): header = line; break
     counts = {d: header.count(d) for d in [",", "\t", ";", "|"]}
     best = max(counts, key=counts.get)
     if counts[best]: return best
     return r"\s+" if len(header.split()) > 1 else ","
 
-def _read_text(path:Path, ext:str, compression:str|None) -> pd.DataFrame:
-    last = None
-    for enc in ("utf-8-sig", "latin-1"):  # UCI CSV exports are often Latin-1
-        try:
-            sep = _sniff_sep(path, ext, compression, enc)
-            return pd.read_csv(path, sep=sep, dtype=str, compression=compression, encoding=enc)
-        except UnicodeDecodeError as e: last = e
-    raise last
+# the encodings the detector chooses among (Python codec names); anything else: pass `encoding=`
+ENCODING_CANDIDATES = ("utf_8", "gb18030", "big5", "cp1252", "latin_1", "utf_16")
+_DOUBLE_BYTE = {"gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950", "cp936", "euc_jp", "shift_jis", "euc_kr", "cp949"}
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+_UTF8_SEQ = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+def _line_at(data:bytes, pos:int) -> tuple[int, str]:
+    "(1-based line number, the line shown with undecodable bytes as \\x escapes) around byte `pos`."
+    start = data.rfind(b"\n", 0, pos) + 1
+    end = data.find(b"\n", pos); end = len(data) if end < 0 else end
+    line = data[start:end].rstrip(b"\r").decode("utf-8", errors="backslashreplace")
+    return data.count(b"\n", 0, pos) + 1, (line[:120] + "...") if len(line) > 120 else line
+
+def _paired_share(data:bytes) -> tuple[float, int]:
+    "Share of high bytes (>= 0x80) that touch another high byte, and how many high bytes there are."
+    a = np.frombuffer(data, dtype=np.uint8) >= 0x80
+    n = int(a.sum())
+    if n == 0: return 0.0, 0
+    nb = np.zeros_like(a); nb[1:] |= a[:-1]; nb[:-1] |= a[1:]
+    return float((a & nb).sum() / n), n
+
+def _first_high_line(data:bytes) -> tuple[int, str]:
+    m = re.search(rb"[\x80-\xff]", data)
+    return _line_at(data, m.start() if m else 0)
+
+def detect_encoding(data:bytes, # the file's bytes (a prefix of ~1 MB is enough)
+                    file="input", # named in errors
+                   ) -> str:
+    "The encoding of `data`; `DataError` (naming a line) when it cannot be told with confidence."
+    for bom, enc in _BOMS:
+        if data.startswith(bom): return enc
+    head = data[:4096]
+    if head.count(b"\x00") > len(head) // 8:  # UTF-16 without a byte-order mark: every other byte of ASCII is NUL
+        return "utf-16-le" if head[1::2].count(b"\x00") > head[0::2].count(b"\x00") else "utf-16-be"
+    try:
+        data.decode("utf-8"); return "utf-8"
+    except UnicodeDecodeError as e:
+        if e.start >= len(data) - 3 and e.reason == "unexpected end of data": return "utf-8"  # a prefix cut mid-character
+        utf8_err = e
+    share, n_high = _paired_share(data)
+    covered = sum(len(m) for m in _UTF8_SEQ.findall(data))
+    if n_high and covered / n_high >= 0.9:
+        line, text = _line_at(data, utf8_err.start)
+        raise DataError(f"{file}: mostly UTF-8 but line {line} holds bytes that are not UTF-8: {text!r}; "
+                        "fix the file or pass the encoding (--encoding)")
+    from charset_normalizer import from_bytes
+    best = from_bytes(data, cp_isolation=list(ENCODING_CANDIDATES)).best()
+    if best is None:
+        line, text = _first_high_line(data)
+        raise DataError(f"{file}: cannot tell the text encoding (none of {', '.join(ENCODING_CANDIDATES)} decodes it); "
+                        f"line {line}: {text!r}; pass the encoding (--encoding)")
+    enc = best.encoding
+    double = enc in _DOUBLE_BYTE
+    # a detector's guess against the bytes: double-byte Chinese text has its high bytes in pairs, European text alone
+    if n_high >= 8 and ((double and share < 0.5) or (not double and enc not in ("utf_16", "utf_32") and share >= 0.8)):
+        line, text = _first_high_line(data)
+        kind = "single-byte (European)" if double else "double-byte (Chinese, e.g. GB18030 or Big5)"
+        raise DataError(f"{file}: not confident about the text encoding: the detector says {enc}, but the bytes look "
+                        f"{kind}; line {line}: {text!r}; pass the encoding (--encoding gb18030, big5, cp1252, ...)")
+    return enc
+
+def _decode(data:bytes, enc:str, file) -> str:
+    "`data` decoded strictly; `DataError` naming the line with undecodable bytes or replacement characters."
+    try: text = data.decode(enc)
+    except UnicodeDecodeError as e:
+        line, shown = _line_at(data, e.start)
+        raise DataError(f"{file}: line {line} cannot be decoded as {enc}: {shown!r}; pass the right encoding (--encoding)") from None
+    except LookupError: raise DataError(f"{file}: unknown encoding {enc!r}") from None
+    bad = text.find("\ufffd")
+    if bad >= 0:
+        line = text.count("\n", 0, bad) + 1
+        shown = text.splitlines()[line - 1] if text.splitlines() else ""
+        raise DataError(f"{file}: line {line} holds replacement characters (\ufffd), the trace of an earlier bad "
+                        f"conversion: {shown[:120]!r}; re-export the file from its source")
+    return text
+
+def _read_text(path:Path, ext:str, compression:str|None, encoding:str|None=None) -> pd.DataFrame:
+    data = gzip.decompress(path.read_bytes()) if compression == "gzip" else path.read_bytes()
+    enc = encoding or detect_encoding(data[:1 << 20], path)
+    text = _decode(data, enc, path)
+    if text.startswith("\ufeff"): text = text[1:]  # a BOM under an explicit --encoding utf-8
+    header = next((l for l in text.splitlines() if l.strip()), "")
+    df = pd.read_csv(io.StringIO(text), sep=_sniff_sep(header, ext), dtype=str)
+    df.attrs["encoding"] = enc
+    return df
 
 def read_table(path:str|Path, # .csv/.tsv/.txt (optionally .gz), .parquet, .xlsx or .xls
                sheet:str|int|None=None, # Excel sheet name or number; the first sheet when None
+               encoding:str|None=None, # text files: a Python codec name; None: detected (see `detect_encoding`)
               ) -> pd.DataFrame:
     "Read a data file as it is; `DataError` when it is missing, unsupported, unreadable or has no rows."
     path = Path(path)
     if not path.is_file(): raise DataError(f"{path}: file not found")
     ext, compression = _split_ext(path)
     try:
-        if ext in _TEXT_EXTS: df = _read_text(path, ext, compression)
+        if ext in _TEXT_EXTS: df = _read_text(path, ext, compression, encoding)
         elif ext == ".parquet" and not compression: df = pd.read_parquet(path)
         elif ext in (".xlsx", ".xls") and not compression: df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet)
         else:
@@ -256,17 +332,21 @@ def load_transactions(paths:str|Path|Iterable, # one file or several (e.g. both 
                       format:str|None=None, # a key of `FORMATS`; detected per file from the columns when None
                       columns:dict|None=None, # rename first: {'their_name': 'canonical_name'}
                       sheet:str|int|None=None, # Excel sheet, passed to `read_table`
+                      encoding:str|None=None, # text files' encoding, passed to `read_table`; None: detected
                      ) -> pd.DataFrame:
     "Canonical transactions from one or more files, plus `source` and `source_row`; nothing is dropped."
     if format is not None and format not in FORMATS:
         raise DataError(f"unknown format {format!r}; known: {list(FORMATS)}")
-    frames = []
+    frames, encodings = [], {}
     for p in _paths(paths):
-        raw = read_table(p, sheet=sheet)
+        raw = read_table(p, sheet=sheet, encoding=encoding)
+        if "encoding" in raw.attrs: encodings[str(p)] = raw.attrs["encoding"]
         if columns: raw = raw.rename(columns=columns)
         spec = FORMATS[format or detect_format(raw, p)]
         frames.append(_to_canonical(raw, spec, p, TRANSACTION_COLUMNS))
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["encodings"] = encodings  # text files only; the pipeline writes them to run.json
+    return out
 
 # %% ../nbs/01_data.ipynb #8b84aa19
 _TEXT_SPEC = FormatSpec("texts", {c: c for c in TEXT_COLUMNS}, ("customer_id", "time", "text"),
@@ -275,17 +355,21 @@ _TEXT_SPEC = FormatSpec("texts", {c: c for c in TEXT_COLUMNS}, ("customer_id", "
 def load_texts(paths:str|Path|Iterable, # one file or several
                columns:dict|None=None, # rename first: {'their_name': 'canonical_name'}
                sheet:str|int|None=None, # Excel sheet, passed to `read_table`
+               encoding:str|None=None, # text files' encoding, passed to `read_table`; None: detected
               ) -> pd.DataFrame:
     "Canonical text events from one or more files, plus `source` and `source_row`; nothing is dropped."
-    frames = []
+    frames, encodings = [], {}
     for p in _paths(paths):
-        raw = read_table(p, sheet=sheet)
+        raw = read_table(p, sheet=sheet, encoding=encoding)
+        if "encoding" in raw.attrs: encodings[str(p)] = raw.attrs["encoding"]
         if columns: raw = raw.rename(columns=columns)
         df = _to_canonical(raw, _TEXT_SPEC, p, [c for c in TEXT_COLUMNS if c in raw.columns])
         if "kind" not in df: df = df.assign(kind=pd.Series("text", index=df.index, dtype="str"))
         if "rating" not in df: df = df.assign(rating=np.nan)
         frames.append(df[TEXT_COLUMNS + ["source", "source_row"]])
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["encodings"] = encodings
+    return out
 
 # %% ../nbs/01_data.ipynb #f7f2b34c
 class Ledger:
@@ -375,6 +459,9 @@ def _finish_clean(df:pd.DataFrame, led:Ledger, text_col:str, scrub:bool, sort_ke
         masked, n = scrub_series(df[text_col], return_counts=True)
         df = df.assign(**{text_col: masked})
         for k, v in n.items(): led.note(f"{text_col} masked: {k}", v)
+        ids, n_ids = pseudonymise_ids(df["customer_id"])  # an e-mail or phone number used as customer id
+        df = df.assign(customer_id=ids)
+        led.note("customer ids pseudonymised", n_ids)
     df = _sort(df, sort_keys)
     df = led.drop(df, df.duplicated(subset=columns, keep="first"), "exact duplicate")
     first = list(columns) + list(extra)

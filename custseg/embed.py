@@ -172,6 +172,12 @@ class Encoder:
         self._max_tokens = int(min(limits))
 
     @property
+    def tokenizer(self):
+        "The model's Hugging Face tokenizer (loads the model on first use)."
+        self._load()
+        return self._tokenizer
+
+    @property
     def dim(self) -> int:
         "Embedding dimension (read from the config; the model is not loaded for this)."
         if self._dim is None:

@@ -22,6 +22,7 @@ __all__ = ['NEW', 'GONE', 'match_rule', 'segment_rules', 'rules_frame', 'explain
 
 # %% ../nbs/10_explain.ipynb #4a1c5857
 from .features import DOCUMENT_WORDS
+from .language import tokenize, cjk_labels
 from .profile import distinctive_terms, _labels as _check_labels  # one label check for both modules
 
 # %% ../nbs/10_explain.ipynb #92af9cef
@@ -192,7 +193,6 @@ def rules_frame(rules:dict, # output of `segment_rules`
     return pd.DataFrame(rows, columns=cols)
 
 # %% ../nbs/10_explain.ipynb #c3a2d21a
-_TOKEN_RE = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")  # same words as custseg.profile counts
 _STOP = frozenset(ENGLISH_STOP_WORDS) | frozenset(DOCUMENT_WORDS)
 
 def _term_text(t) -> str:
@@ -202,7 +202,7 @@ def _term_text(t) -> str:
 
 def _ngrams(doc:str, max_n:int) -> set:
     "All word n-grams (n <= max_n) of the document, with and without stop words (as CountVectorizer forms them)."
-    toks = _TOKEN_RE.findall(str(doc).lower())
+    toks = tokenize(doc)  # the words custseg.profile counts, in any language
     out = set()
     for seq in (toks, [t for t in toks if t not in _STOP]):
         for k in range(1, max_n + 1):
@@ -330,8 +330,8 @@ def plot_transitions(tm:pd.DataFrame, # output of `transition_matrix`
     fig = plt.figure(figsize=(2.5 + 1.1 * tm.shape[1], 1.5 + 0.55 * tm.shape[0]), layout="constrained")
     ax = fig.subplots()
     im = ax.imshow(S, cmap="Blues", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(tm.shape[1]), [str(c) for c in tm.columns], rotation=30, ha="right")
-    ax.set_yticks(range(tm.shape[0]), [f"{r} (n={int(t)})" for r, t in zip(tm.index, tot.ravel())])
+    ax.set_xticks(range(tm.shape[1]), cjk_labels([str(c) for c in tm.columns]), rotation=30, ha="right")
+    ax.set_yticks(range(tm.shape[0]), cjk_labels([f"{r} (n={int(t)})" for r, t in zip(tm.index, tot.ravel())]))
     for i in range(S.shape[0]):
         for j in range(S.shape[1]):
             if M[i, j] > 0:
@@ -372,7 +372,7 @@ def plot_silhouette(X:np.ndarray, # customer matrix (n, d)
         y += len(v) + gap
     ax.axvline(float(sil.mean()), color="tab:red", ls="--", lw=1)
     ax.axvline(0, color="0.3", lw=0.8)
-    ax.set_yticks(ticks, tick_labels, fontsize=8)
+    ax.set_yticks(ticks, cjk_labels(tick_labels), fontsize=8)
     ax.invert_yaxis()  # segment 0 on top
     ax.set_xlim(min(-0.1, float(sil.min()) - 0.05), 1)
     ax.set(xlabel="silhouette", title=f"Silhouette per customer (mean {sil.mean():.2f}, red), "

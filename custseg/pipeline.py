@@ -23,6 +23,8 @@ from .embed import Encoder, FeatureFuser, default_model
 from .cluster import Segmenter, agreement_scores
 from .profile import profile_segments, map_2d
 from .explain import segment_rules, explain_customers, transition_matrix, transition_summary
+from .language import unknown_token_rate, warn_unknown
+from .privacy import pseudonymise_ids
 
 # %% ../nbs/07_pipeline.ipynb #92b1704d
 def atomic_write(path, # destination file
@@ -239,6 +241,9 @@ def segment_customers(
         ev, ev_ledger = clean_texts(texts) if texts is not None and len(texts) else (None, None)
         if len(tx) == 0: raise ValueError("no transactions left after cleaning; see the ledger: " + str(tx_ledger.to_dict()))
         cutoff = pd.Timestamp(cutoff) if cutoff is not None else default_cutoff(tx)
+        # the text encoding each input file was read with (custseg.data.read_table)
+        if transactions.attrs.get("encodings"): tx_ledger.note("encodings", dict(transactions.attrs["encodings"]))
+        if ev_ledger is not None and texts.attrs.get("encodings"): ev_ledger.note("encodings", dict(texts.attrs["encodings"]))
     with timer("features"):
         feats = customer_features(tx, cutoff=cutoff)
         docs = customer_documents(tx, ev, cutoff=cutoff, max_words=max_words)
@@ -247,6 +252,11 @@ def segment_customers(
         enc = encoder if encoder is not None else Encoder(model, cache=cache, show_progress=show_progress)
         text_emb = enc.encode(docs.tolist())
         embed_stats = dict(getattr(enc, "last_stats", {}) or {})
+        warnings_ = []
+        if getattr(enc, "tokenizer", None) is not None:  # does the model read the documents' language?
+            embed_stats["unknown_tokens"] = unknown_token_rate(enc.tokenizer, docs.tolist(), max_length=getattr(enc, "max_length", 256))
+            msg = warn_unknown(embed_stats["unknown_tokens"], getattr(enc, "model_name", "the model"))
+            if msg: warnings_.append(msg)
         fuser = FeatureFuser(numeric_weight=numeric_weight).fit(feats[FEATURE_COLUMNS])
         X = fuser.transform(text_emb, feats[FEATURE_COLUMNS])
     with timer("cluster"):
@@ -290,7 +300,8 @@ def segment_customers(
                                     "counts": tm.to_numpy().astype(int).tolist()}}
     external = None
     if truth is not None:
-        t = truth.reindex(feats.index)
+        # ids that are personal data were pseudonymised while cleaning: the truth's ids the same way
+        t = pd.Series(truth.to_numpy(), index=pseudonymise_ids(pd.Series(truth.index.astype(str)))[0]).reindex(feats.index)
         if t.isna().any(): raise ValueError(f"truth has no class for {int(t.isna().sum())} customers, e.g. {t[t.isna()].index[0]!r}")
         customers["truth"] = t.to_numpy()
         external = agreement_scores(t.to_numpy(), seg.labels_)
@@ -313,6 +324,7 @@ def segment_customers(
         "embedding": {"dim": int(text_emb.shape[1]), **embed_stats},
         "migration": migration,
         "external_scores": external,
+        "warnings": warnings_,
         "timings_s": timer.seconds,
     }
     return SegmentationResult(customers=customers, profiles=profiles, k_scores=seg.k_scores_, run=run, embeddings=X,

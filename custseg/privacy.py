@@ -11,24 +11,40 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['EMAIL_RE', 'URL_RE', 'CARD_RE', 'PHONE_RE', 'PLACEHOLDERS', 'scrub', 'scrub_series']
+__all__ = ['EMAIL_RE', 'URL_RE', 'WEB_RE', 'CARD_RE', 'PHONE_RE', 'MOBILE_CN_RE', 'ID_CN_RE', 'IBAN_RE', 'PLACEHOLDERS', 'scrub',
+           'scrub_series', 'pseudonymise_ids']
 
 # %% ../nbs/00_privacy.ipynb #d384e2fb
-EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]}]", re.IGNORECASE)
+# a word character that is not CJK: boundaries use it instead of \w so that numbers glued to Chinese text are found
+# (in text without CJK it is exactly \w)
+_CJK_RANGES = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+_W = rf"[^\W{_CJK_RANGES}]"
+EMAIL_RE = re.compile(rf"(?<!{_W}|[.+-])[A-Za-z0-9._%+-]+[@＠][A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{{2,}}(?!{_W})")
+URL_RE = re.compile(rf"(?<!{_W})(?:https?://|www\.)[^\s<>\"'{_CJK_RANGES}\u3000-\u303f]*[^\s<>\"'.,;:!?)\]}}{_CJK_RANGES}\u3000-\u303f]",
+                    re.IGNORECASE)
+# a URL without scheme or www: host names ending in a common top-level domain, optional path
+WEB_RE = re.compile(rf"""(?<!{_W}|[.@/-])(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+
+    (?:com|net|org|cn|hk|tw|io|co|uk|de|fr|jp|info|biz|shop|top|xyz|app|ly|cc|tv)(?::\d{{2,5}})?
+    (?:/[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]*[A-Za-z0-9/_=#-])?(?!{_W}|[.-]?[A-Za-z0-9])""", re.IGNORECASE | re.VERBOSE)
 # a group of 4 digits, then 2-4 groups of 3-6 digits, each optionally after one space or dash
 # (4-4-4-4, 4-6-5 or unbroken); group sizes keep "2010-12-01 2011-01-02" from looking like a card
-CARD_RE = re.compile(r"(?<![\w+-])\d{4}(?:[ -]?\d{3,6}){2,4}(?![\w-])")
+CARD_RE = re.compile(rf"(?<!{_W}|[+-])\d{{4}}(?:[ -]?\d{{3,6}}){{2,4}}(?!{_W}|-)")
 PHONE_RE = re.compile(
-    r"""(?<![\w+./-])(?:
-        \+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){2,5}   # +44 20 7946 0958, +44 (0)20 ..., +1-555-123-4567
-      | \(\d{2,5}\)[ .-]?\d{2,5}(?:[ .-]?\d{2,5}){1,3}           # (555) 123-4567, (020) 7946 0958
-      | 0\d{2,5}(?:[ .-]?\d{2,6}){1,3}                           # 07700 900123, 020 7946 0958
-      | \d{3}[ .-]\d{3}[ .-]\d{4}                                # 555-123-4567
-    )(?![\w/:-])""",
+    rf"""(?<!{_W}|[+./-])(?:
+        \+\d{{1,3}}(?:[ .-]?\(\d{{1,4}}\))?(?:[ .-]?\d{{1,5}}){{2,5}}   # +44 20 7946 0958, +44 (0)20 ..., +1-555-123-4567
+      | \(\d{{2,5}}\)[ .-]?\d{{2,5}}(?:[ .-]?\d{{2,5}}){{1,3}}           # (555) 123-4567, (020) 7946 0958
+      | 0\d{{2,5}}(?:[ .-]?\d{{2,6}}){{1,3}}                           # 07700 900123, 020 7946 0958
+      | \d{{3}}[ .-]\d{{3}}[ .-]\d{{4}}                                # 555-123-4567
+    )(?!{_W}|[/:-])""",
     re.VERBOSE,
 )
-PLACEHOLDERS = {"email": "[EMAIL]", "url": "[URL]", "card": "[CARD]", "phone": "[PHONE]"}
+# mainland China mobile: 1[3-9]x xxxx xxxx, optionally +86/0086 and spaces or dashes (3-4-4)
+MOBILE_CN_RE = re.compile(rf"(?<!{_W}|[+-])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{{4}}){{2}}(?!{_W}|-)")
+# resident ID: 6-digit region, birth date, 3-digit sequence, check digit (0-9 or X); also written 6 8 4
+ID_CN_RE = re.compile(rf"(?<!{_W}|[+-])\d{{6}} ?(?:18|19|20)\d{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]) ?\d{{3}}[\dXx](?!{_W}|-)")
+IBAN_RE = re.compile(rf"(?<!{_W})[A-Z]{{2}}\d{{2}}(?: ?[A-Z0-9]{{4}}){{2,7}}(?: ?[A-Z0-9]{{1,3}})?(?!{_W})")
+PLACEHOLDERS = {"email": "[EMAIL]", "url": "[URL]", "web": "[URL]", "iban": "[IBAN]", "id_number": "[ID]",
+                "card": "[CARD]", "mobile": "[PHONE]", "phone": "[PHONE]"}
 
 # %% ../nbs/00_privacy.ipynb #a16454bc
 def _luhn(digits:str, # a string of digits only
@@ -46,23 +62,48 @@ def _digits(s:str) -> str: return re.sub(r"\D", "", s)
 
 def _card_repl(m:re.Match) -> str:
     d = _digits(m.group())
-    return PLACEHOLDERS["card"] if 13 <= len(d) <= 19 and _luhn(d) else m.group()
+    # UnionPay cards (62...) are not all Luhn-valid; their 16-19 digits starting 62 are enough
+    ok = 13 <= len(d) <= 19 and (_luhn(d) or (len(d) >= 16 and d.startswith("62")))
+    return PLACEHOLDERS["card"] if ok else m.group()
 
 def _phone_repl(m:re.Match) -> str:
     return PLACEHOLDERS["phone"] if 9 <= len(_digits(m.group())) <= 15 else m.group()
 
-# (kind, pattern, replacement) in the order they are applied
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+def _id_check_ok(s:str) -> bool:
+    "ISO 7064 MOD 11-2 check digit of an 18-character Chinese resident ID number."
+    s = s.replace(" ", "").upper()
+    return len(s) == 18 and "10X98765432"[sum(int(c) * w for c, w in zip(s[:17], _ID_WEIGHTS)) % 11] == s[17]
+
+def _id_repl(m:re.Match) -> str: return PLACEHOLDERS["id_number"] if _id_check_ok(m.group()) else m.group()
+
+def _iban_ok(s:str) -> bool:
+    "ISO 13616 mod-97 check of an IBAN (spaces ignored)."
+    s = s.replace(" ", "")
+    if not 15 <= len(s) <= 34: return False
+    r = s[4:] + s[:4]
+    return int("".join(str(int(c, 36)) for c in r)) % 97 == 1
+
+def _iban_repl(m:re.Match) -> str: return PLACEHOLDERS["iban"] if _iban_ok(m.group()) else m.group()
+
+# (kind, pattern, replacement) in the order they are applied: e-mails before URLs (a domain is not a URL),
+# resident IDs before cards (an 18-digit ID may pass Luhn), cards before phones
 _RULES = [
     ("email", EMAIL_RE, PLACEHOLDERS["email"]),
     ("url", URL_RE, PLACEHOLDERS["url"]),
+    ("web", WEB_RE, PLACEHOLDERS["web"]),
+    ("iban", IBAN_RE, _iban_repl),
+    ("id_number", ID_CN_RE, _id_repl),
     ("card", CARD_RE, _card_repl),
+    ("mobile", MOBILE_CN_RE, PLACEHOLDERS["mobile"]),
     ("phone", PHONE_RE, _phone_repl),
 ]
 
 # %% ../nbs/00_privacy.ipynb #d2fb00e5
 def scrub(text:str|None, # free text; None/NaN/NA is returned unchanged
          ) -> str|None:
-    "Mask e-mails, URLs, Luhn-valid card numbers and phone numbers in `text`."
+    "Mask e-mails, URLs, IBANs, resident ID numbers, card numbers and phone numbers in `text`."
     if text is None or (not isinstance(text, str) and pd.isna(text)): return text
     text = str(text)
     for _, pat, repl in _RULES: text = pat.sub(repl, text)
@@ -90,3 +131,24 @@ def scrub_series(s:pd.Series, # text column; missing values stay missing
     vals[ok] = out.to_numpy(dtype=object)[codes[ok]]
     res = pd.Series(vals, index=s.index, name=s.name, dtype="str")
     return (res, counts) if return_counts else res
+
+# %% ../nbs/00_privacy.ipynb #99c9e5d3
+import hashlib, hmac, os
+
+_DEFAULT_KEY = b"custseg-pseudonym-v1"
+
+def pseudonymise_ids(ids:pd.Series, # customer ids (strings)
+                    ) -> tuple[pd.Series, int]:
+    "Ids that contain personal data (e-mail, phone, ...) replaced by `anon-<hmac>`; returns (ids, number of distinct ids replaced)."
+    s = pd.Series(ids, copy=False)
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    u = pd.Series(np.asarray(uniq, dtype=object), dtype=object).map(str)
+    personal = (scrub_series(u.str.strip()) != u.str.strip()).to_numpy() if len(u) else np.zeros(0, bool)
+    if not personal.any(): return s, 0
+    key = os.environ.get("CUSTSEG_PSEUDONYM_KEY", "").encode() or _DEFAULT_KEY
+    new = u.copy()
+    new[personal] = ["anon-" + hmac.new(key, v.strip().encode("utf-8"), hashlib.sha256).hexdigest()[:12] for v in u[personal]]
+    vals = np.empty(len(s), dtype=object); vals[:] = None
+    ok = codes >= 0
+    vals[ok] = new.to_numpy(dtype=object)[codes[ok]]
+    return pd.Series(vals, index=s.index, name=s.name, dtype="str"), int(personal.sum())

@@ -22,6 +22,7 @@ __all__ = ['WORDS', 'feature_lift', 'class_tfidf', 'distinctive_terms', 'distinc
 
 # %% ../nbs/06_profile.ipynb #f2319864
 from .features import DOCUMENT_WORDS
+from .language import TOKEN_PATTERN, vectorizer_args, cjk_labels
 
 # %% ../nbs/06_profile.ipynb #d4e44b14
 def _align(features:pd.DataFrame, labels) -> tuple[pd.DataFrame, pd.Series]:
@@ -79,7 +80,7 @@ def feature_lift(features:pd.DataFrame, # numeric features, indexed by customer_
     return out
 
 # %% ../nbs/06_profile.ipynb #ef508315
-_TOKENS = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # words of 2+ letters, no digits
+_TOKENS = TOKEN_PATTERN  # words of 2+ letters, no digits; Chinese text is cut into words by jieba (custseg.language)
 
 def _ctfidf(counts) -> sparse.csr_matrix:
     "c-TF-IDF weights from a (segments x terms) count matrix."
@@ -108,7 +109,7 @@ def class_tfidf(docs_by_segment, # {segment: all text of that segment} or a Seri
                ) -> pd.DataFrame:
     "c-TF-IDF weights, segments x terms (rows sorted by segment, columns alphabetical)."
     s = pd.Series(docs_by_segment).sort_index().fillna("").astype(str)
-    cv = CountVectorizer(ngram_range=ngram_range, stop_words=stop_words, min_df=min_df, token_pattern=token_pattern)
+    cv = CountVectorizer(ngram_range=ngram_range, stop_words=stop_words, min_df=min_df, **vectorizer_args(s, token_pattern))
     W = _ctfidf(cv.fit_transform(s.to_numpy()))
     return pd.DataFrame(W.toarray(), index=s.index, columns=cv.get_feature_names_out())
 
@@ -133,7 +134,7 @@ def distinctive_terms(documents:pd.Series, # one document per customer, indexed 
     docs = documents.reindex(lab.index).fillna("").astype(str)
     segs = np.unique(lab.to_numpy())
     empty = {int(s): [] for s in segs}
-    cv = CountVectorizer(ngram_range=ngram_range, stop_words=stop_words, min_df=min_df, token_pattern=token_pattern)
+    cv = CountVectorizer(ngram_range=ngram_range, stop_words=stop_words, min_df=min_df, **vectorizer_args(docs, token_pattern))
     try: counts = cv.fit_transform(docs.to_numpy())
     except ValueError: return empty  # no term survives (no text, or nothing used by min_df customers)
     M = sparse.csr_matrix((np.ones(len(lab)), (np.searchsorted(segs, lab.to_numpy()), np.arange(len(lab)))),
@@ -361,15 +362,15 @@ def plot_segment_map(coords:np.ndarray, # (n, 2) from `map_2d`
     segs = np.unique(lab)
     fig = plt.figure(figsize=(7, 5.5), layout="constrained")
     ax = fig.subplots()
-    for c, s in zip(_seg_colors(len(segs)), segs):
+    legend = cjk_labels([f"{s}: {names[s]}" if names and s in names else f"segment {s}" for s in segs])
+    for c, s, l in zip(_seg_colors(len(segs)), segs, legend):
         m = lab == s
-        ax.scatter(coords[m, 0], coords[m, 1], s=8, alpha=0.6, color=c,
-                   label=f"{s}: {names[s]}" if names and s in names else f"segment {s}")
+        ax.scatter(coords[m, 0], coords[m, 1], s=8, alpha=0.6, color=c, label=l)
     ax.set(xlabel="PC 1", ylabel="PC 2", title="Customers on the first two principal components")
     ax.legend(loc="best", fontsize=8, markerscale=2)
     return fig
 
-def _seg_labels(profiles): return [f"{p['segment']}: {p['name']}" for p in profiles]
+def _seg_labels(profiles): return cjk_labels([f"{p['segment']}: {p['name']}" for p in profiles])
 
 def plot_profile_heatmap(profiles:list[dict], # from `profile_segments`
                         ) -> Figure:

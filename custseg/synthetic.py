@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['SHARED_PRODUCTS', 'GENERIC_REVIEWS', 'GENERIC_SEARCHES', 'GENERIC_SUPPORT', 'PERSONAS', 'Persona', 'SyntheticData',
-           'make_synthetic']
+__all__ = ['SHARED_PRODUCTS', 'GENERIC_REVIEWS', 'GENERIC_SEARCHES', 'GENERIC_SUPPORT', 'PERSONAS', 'SHARED_PRODUCTS_ZH',
+           'GENERIC_REVIEWS_ZH', 'GENERIC_SEARCHES_ZH', 'GENERIC_SUPPORT_ZH', 'PERSONAS_ZH', 'LANGUAGES', 'Persona',
+           'SyntheticData', 'make_synthetic']
 
 # %% ../nbs/02_synthetic.ipynb #8a4e0320
 @dataclass(frozen=True)
@@ -449,15 +450,19 @@ def _pii_values(kind:np.ndarray, # one of "email", "phone", "card", "url" per ro
 
 def _add_pii(text:np.ndarray, # texts (object array)
              rate:float, # fraction of the texts that get personal data
-             rng:np.random.Generator) -> np.ndarray:
+             rng:np.random.Generator,
+             phrases:dict=None, # {kind: templates with a {pii} slot}; default: the English ones
+             values=None, # function (kinds, rng) -> personal-data strings; default `_pii_values`
+            ) -> np.ndarray:
     "Copy of `text` where round(rate * n) random texts end with a sentence carrying personal data."
     text = text.copy()
     k = int(round(rate * len(text)))
     hit = rng.choice(len(text), k, replace=False)
-    kind_code = rng.integers(0, len(_PII_PHRASES), k)
-    phrases = [t for v in _PII_PHRASES.values() for t in v]
-    ph = _fill(phrases, _pick_in_pools(kind_code, [np.ones(len(v)) for v in _PII_PHRASES.values()], rng),
-               _pii_values(np.array(list(_PII_PHRASES))[kind_code], rng), slot="{pii}")
+    phrases, values = phrases or _PII_PHRASES, values or _pii_values
+    kind_code = rng.integers(0, len(phrases), k)
+    flat = [t for v in phrases.values() for t in v]
+    ph = _fill(flat, _pick_in_pools(kind_code, [np.ones(len(v)) for v in phrases.values()], rng),
+               values(np.array(list(phrases))[kind_code], rng), slot="{pii}")
     text[hit] = (pd.Series(text[hit], dtype="str") + " " + ph).to_numpy(dtype=object)
     return text
 
@@ -485,14 +490,237 @@ _COUNTRIES = (("United Kingdom", 0.885), ("Germany", 0.025), ("France", 0.02), (
               ("Norway", 0.005), ("Australia", 0.004))
 _ZIPF = 0.8  # popularity exponent inside a catalogue
 
-def _product_table(personas) -> pd.DataFrame:
+def _product_table(personas, shared=SHARED_PRODUCTS) -> pd.DataFrame:
     "All products, shared pool first (block 0), then one block per persona, with stable stock codes."
     rows = []
-    for b, prods in enumerate([SHARED_PRODUCTS] + [p.products for p in personas]):
+    for b, prods in enumerate([shared] + [p.products for p in personas]):
         for j, (d, price) in enumerate(prods):
             code = f"{20000 + 1100 * b + 23 * j}" + ("ABCDEFG"[j % 7] if j % 3 == 2 else "")
             rows.append((b, j, code, d, price))
     return pd.DataFrame(rows, columns=["block", "rank", "product_id", "description", "price"])
+
+# %% ../nbs/02_synthetic.ipynb #a883d3c2
+# ---- the Chinese shop: the same five planted behaviours, with Chinese products, reviews, searches, support and PII
+SHARED_PRODUCTS_ZH = _catalogue("""
+19.9 大号购物袋 红色波点
+14.9 午餐便当袋 北欧风
+25.9 圣诞纸链装饰套装
+15.9 彩色小鸟挂饰
+7.9 帆布收纳袋 波点
+3.9 复古蕾丝礼品包装纸
+22.9 实木相框 白色
+33.9 复古闹钟 红色
+16.9 暖手宝 波点款
+3.9 生日贺卡 花朵图案
+""")
+GENERIC_REVIEWS_ZH = {
+    "pos": ("发货很快，{product}和描述的一样。", "{product}很满意。", "{product}质量不错，会回购。", "五星好评，{product}很好看。",
+            "{product}包装很好，满意。"),
+    "neu": ("{product}还行，比想象的小一点。", "{product}一般，物流有点慢。", "{product}质量一般，对得起价格。"),
+    "neg": ("{product}收到时已经坏了。", "{product}和图片不一样，失望。", "{product}质量差，已申请退货。"),
+}
+GENERIC_SEARCHES_ZH = ("礼物推荐", "特价", "包邮", "圣诞礼物", "{product}", "新品", "礼品卡", "热销")
+GENERIC_SUPPORT_ZH = ("我的订单{order}到哪了？", "订单{order}可以改收货地址吗？", "怎么退货？", "订单{order}被扣了两次款。",
+                      "订单{order}什么时候发货？", "订单{order}需要开发票。")
+
+def _zh(p:Persona, name_products:str, reviews:dict, extras:tuple, searches:tuple, support:tuple) -> Persona:
+    "The Chinese twin of an English persona: same behaviour, Chinese words."
+    from dataclasses import replace
+    return replace(p, products=_catalogue(name_products), reviews=reviews, review_extras=extras, searches=searches, support=support)
+
+PERSONAS_ZH = (
+    _zh(_HOME_DECOR, """
+22.9 白色心形烛台
+11.9 磨砂玻璃星星烛台
+5.9 香草香薰蜡烛 十二粒装
+29.9 白色金属风灯
+14.9 乡村风心形墙饰
+26.9 奶油色丘比特衣架
+6.9 迷你复古相框 银色
+17.9 暖白色LED串灯
+18.9 家居金属挂牌
+4.9 锌制心形小烛台
+33.9 灰色粗花呢抱枕套
+12.9 复古奶油色门把手
+19.9 玻璃吊瓶花器
+8.9 玫瑰香薰蜡烛 铁盒装
+37.9 编织收纳篮 小号
+""", {"pos": ("{product}性价比超高，一次买了一打放客厅。", "太划算了，{product}看起来比价格贵多了。",
+              "便宜又好看的{product}，晚上点蜡烛很温馨。", "趁打折囤了{product}，放玄关很漂亮。", "{product}价格很实惠，架子一下子温馨了。"),
+          "neu": ("{product}对得起价格，放客厅一般般。", "{product}便宜，漆面有点不均匀，放卧室还行。"),
+          "neg": ("这么便宜的{product}还是太薄了。", "{product}有缺口，打折也不值。", "批量买的{product}一半有划痕。")},
+        ("等下次打折再多买点。", "蜡烛和串灯让房间很温馨。", "多买了一些装饰壁炉。", "家居装饰这里最便宜。", "很适合田园风。"),
+        ("便宜烛台", "烛台批发", "串灯特价", "抱枕套 便宜", "墙面装饰 便宜", "相框多件装", "家居清仓", "{product}", "风灯优惠", "收纳篮 便宜"),
+        ("订单{order}的优惠券用不了。", "烛台批量买有折扣吗？", "订单{order}里两个烛台碎了。", "下次清仓什么时候？", "订单{order}的多件装少了东西。")),
+    _zh(_LUXURY, """
+299.0 纯银镀银雕花相框
+439.0 水晶香槟杯两只装
+799.0 羊绒混纺毯 鸽灰色
+269.0 沉香琥珀香薰蜡烛
+529.0 真皮首饰盒 带镜子
+379.0 定制钢笔礼盒
+699.0 手绘骨瓷茶具套装
+399.0 孔雀印花真丝围巾
+579.0 纯银心形吊坠
+619.0 水晶威士忌醒酒器
+359.0 精品巧克力礼篮
+219.0 祖母绿丝绒流苏抱枕
+1059.0 穆拉诺玻璃花瓶 蓝色
+479.0 真皮手账本 刻字
+289.0 无花果黑加仑藤条香薰
+""", {"pos": ("{product}做工精致，送给妻子做纪念日礼物。", "{product}非常高级，礼盒包装很漂亮。", "送妈妈的生日礼物，{product}很有质感。",
+              "{product}物有所值，客户很喜欢。", "刻字服务很好，{product}完美。"),
+          "neu": ("{product}很好看，但这个价格包装可以更好。", "{product}不错，刻字晚了两天。"),
+          "neg": ("这么贵的{product}居然有划痕。", "{product}的礼盒压坏了，送人很尴尬。", "{product}刻字错了，需要重做。")},
+        ("送礼首选。", "包装精美，适合商务送礼。", "品质对得起价格。", "已经第三次在这里买礼物了。", "刻字很用心。"),
+        ("高端礼品", "定制刻字礼物", "真丝围巾", "纯银首饰", "水晶酒杯", "{product}", "纪念日礼物", "礼盒包装", "奢侈品香薰"),
+        ("订单{order}可以加刻字吗？", "订单{order}能用礼盒包装并附贺卡吗？", "请问订单{order}能在周五前送到吗？", "想给公司客户批量定制礼物。",
+         "订单{order}的发票抬头写错了。")),
+    _zh(_PARTY, """
+35.9 复古波点派对彩旗
+4.9 彩色气球二十只装
+11.9 丛林动物派对邀请卡
+14.9 恐龙派对回礼袋
+7.9 太空人儿童纸盘
+5.9 数字生日蜡烛套装
+62.9 彩虹独角兽皮纳塔
+26.9 六色儿童彩绘颜料
+6.9 红色波点纸杯
+12.9 海盗派对帽八只装
+37.9 仙女公主翅膀
+18.9 儿童餐具套装 太空人
+9.9 泡泡棒十二支装
+8.9 荧光棒十五支装
+""", {"pos": ("孩子生日派对用的{product}，小朋友们都很喜欢！", "{product}很适合儿童派对，颜色鲜艳。", "女儿六岁生日用了{product}，超开心。",
+              "{product}便宜又好玩，派对气氛很好。", "{product}发货快，赶上了周末的派对。"),
+          "neu": ("{product}还可以，比图片颜色淡一点。", "{product}够用，就是数量少了点。"),
+          "neg": ("{product}派对前一天才到，差点来不及。", "{product}一吹就破了。", "{product}少了几个，孩子很失望。")},
+        ("孩子们玩得很开心。", "下次生日派对还来买。", "幼儿园活动也用得上。", "派对用品一站买齐。", "性价比很高的派对用品。"),
+        ("儿童生日派对", "气球套装", "派对回礼", "恐龙派对", "独角兽派对", "{product}", "生日蜡烛", "派对装饰", "儿童餐具"),
+        ("订单{order}能在周六派对前送到吗？", "订单{order}的气球颜色发错了。", "派对用品可以加急吗？", "订单{order}少了一包派对帽。",
+         "有没有派对套装推荐？")),
+    _zh(_GARDEN, """
+79.9 绿色金属喂鸟器
+109.0 太阳能花园灯四只装
+89.9 大号陶土花盆
+129.0 复古锌制浇水壶
+52.9 碎花园艺跪垫
+37.9 香草种子种植套装
+105.0 木制鸟屋
+145.0 户外复古金属风灯
+175.0 园艺工具三件套
+34.9 玫瑰印花园艺手套
+65.9 铸铁水管挂架
+122.0 昆虫旅馆蜜蜂屋
+""", {"pos": ("{product}放在院子里很好看，小鸟每天都来。", "春天种花用的{product}，非常结实。", "{product}质量很好，阳台花园更漂亮了。",
+              "{product}晚上亮起来很美，院子氛围感十足。", "{product}很好用，种菜更方便了。"),
+          "neu": ("{product}还行，下雨后有点生锈。", "{product}一般，比想象中小。"),
+          "neg": ("{product}用了一个月就坏了。", "{product}太阳能充不进电。", "{product}漏水，很失望。")},
+        ("院子里的花开得很好。", "园艺爱好者必备。", "春天播种正合适。", "阳台小花园越来越好了。", "小鸟们很喜欢。"),
+        ("园艺工具", "花盆 大号", "太阳能灯 户外", "喂鸟器", "种子", "{product}", "浇水壶", "阳台种菜", "户外装饰"),
+        ("订单{order}的花盆裂了。", "太阳能灯订单{order}不亮怎么办？", "种子什么时候到货？", "订单{order}能送到小区门口吗？",
+         "园艺工具有保修吗？")),
+    _zh(_KITCHEN, """
+115.0 三层复古蛋糕架
+44.9 复古蛋糕模具三件套
+4.9 波点纸杯蛋糕托七十二只装
+37.9 果酱制作套装 带玻璃罐
+26.9 黄色食谱收纳盒
+11.9 果冻模具四件套
+33.9 奶油色搪瓷量杯
+26.9 硅胶烘焙垫
+30.9 榉木擀面杖
+22.9 裱花袋裱花嘴套装
+135.0 复古面包箱
+79.9 陶瓷大号搅拌碗
+""", {"pos": ("用{product}做了戚风蛋糕，很成功！", "{product}烘焙很好用，脱模容易。", "{product}颜值很高，厨房好看多了。",
+              "周末烤面包用{product}，全家都喜欢。", "{product}质量好，做甜点必备。"),
+          "neu": ("{product}还行，清洗有点麻烦。", "{product}一般，尺寸偏小。"),
+          "neg": ("{product}第一次用就变形了。", "{product}有异味，不敢用来做吃的。", "{product}涂层掉了。")},
+        ("烘焙新手也能上手。", "周末在家做甜点。", "蛋糕做得越来越好了。", "厨房好物推荐。", "做果酱刚好用完。"),
+        ("烘焙工具", "蛋糕模具", "硅胶垫", "蛋糕架", "裱花套装", "{product}", "搅拌碗", "面包箱", "果酱罐"),
+        ("订单{order}的蛋糕架少了螺丝。", "烘焙垫可以进烤箱吗？", "订单{order}的量杯摔碎了。", "模具是不粘的吗？", "订单{order}什么时候补发？")),
+)
+for _p, _en in zip(PERSONAS_ZH, PERSONAS): assert len(_p.products) == len(set(d for d, _ in _p.products)), _p.name
+
+_COUNTRIES_ZH = (("中国", 0.885), ("新加坡", 0.025), ("马来西亚", 0.02), ("美国", 0.02), ("加拿大", 0.01), ("澳大利亚", 0.01),
+                 ("英国", 0.008), ("日本", 0.008), ("新西兰", 0.005), ("德国", 0.005), ("法国", 0.004))
+
+_ZH_SURNAMES = np.array(["zhang", "wang", "li", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou"])
+_ZH_GIVEN = np.array(["wei", "fang", "na", "min", "jing", "lei", "qiang", "yan", "jie", "tao"])
+_ZH_DOMAINS = np.array(["qq.com", "163.com", "126.com", "sina.com", "foxmail.com"])
+_PII_PHRASES_ZH = {
+    "mobile": ("请打电话{pii}，谢谢。", "我的手机号是{pii}", "联系电话：{pii}"),
+    "id_number": ("身份证号{pii}，请核对。", "实名认证的身份证 {pii} 填错了"),
+    "card": ("请退款到银行卡{pii}", "卡号{pii}被扣了两次款。"),
+    "iban": ("海外汇款 IBAN {pii}", "请退到我的 IBAN：{pii}"),
+    "url": ("图片在{pii}", "这个链接{pii}更便宜", "看这里 {pii} 有图"),
+    "email": ("邮箱{pii}，谢谢", "发票请发到{pii}"),
+}
+
+def _mobiles(rng, n) -> np.ndarray:
+    "n mainland mobile numbers in their common spellings (plain, spaces, dashes, +86)."
+    body = np.char.add(rng.choice(["138", "139", "150", "186", "177"], n), _digits(rng, n, 8))
+    a, b, c = (np.array([s[i:j] for s in body]) for i, j in ((0, 3), (3, 7), (7, 11)))
+    fmt = rng.integers(0, 5, n)
+    return np.select([fmt == 0, fmt == 1, fmt == 2, fmt == 3],
+                     [body, np.char.add(np.char.add(np.char.add(np.char.add(a, " "), b), " "), c),
+                      np.char.add(np.char.add(np.char.add(np.char.add(a, "-"), b), "-"), c), np.char.add("+86 ", body)],
+                     np.char.add("+86", body))
+
+def _resident_ids(rng, n) -> np.ndarray:
+    "n 18-character resident ID numbers with a valid check digit (about one in eleven ends in X)."
+    from custseg.privacy import _ID_WEIGHTS
+    region = rng.choice(["110105", "310104", "440305", "330106", "510107"], n)
+    born = pd.Timestamp("1960-01-01") + pd.to_timedelta(rng.integers(0, 40 * 365, n), unit="D")
+    body = [r + d.strftime("%Y%m%d") + s for r, d, s in zip(region, born, _digits(rng, n, 3))]
+    return np.array([b + "10X98765432"[sum(int(c) * w for c, w in zip(b, _ID_WEIGHTS)) % 11] for b in body])
+
+def _ibans(rng, n) -> np.ndarray:
+    "n valid British IBANs, half of them in groups of four."
+    bank = rng.choice(["WEST", "BARC", "HBUK", "NWBK"], n)
+    out = []
+    for bk, acct, spaced in zip(bank, _digits(rng, n, 14), rng.random(n) < 0.5):
+        bban = bk + acct
+        num = int("".join(str(int(c, 36)) for c in bban + "GB00"))
+        iban = f"GB{98 - num % 97:02d}{bban}"
+        out.append(" ".join(iban[i:i + 4] for i in range(0, len(iban), 4)) if spaced else iban)
+    return np.array(out)
+
+def _pii_values_zh(kind:np.ndarray, rng:np.random.Generator) -> np.ndarray:
+    "A personal-data string of the given kind per row, in the spellings Chinese customers use."
+    n = len(kind); out = np.empty(n, dtype=object)
+    name = np.char.add(np.char.add(_ZH_SURNAMES[rng.integers(0, 10, n)], np.array([".", "_", ""])[rng.integers(0, 3, n)]),
+                       _ZH_GIVEN[rng.integers(0, 10, n)])
+    at = np.where(rng.random(n) < 0.5, "＠", "@")  # full-width at sign, as typed with a Chinese input method
+    email = np.char.add(np.char.add(np.char.add(name, _digits(rng, n, 3)), at), _ZH_DOMAINS[rng.integers(0, 5, n)])
+    cards = _luhn_cards(rng, n); cards[:, 0], cards[:, 1] = 6, 2  # UnionPay prefix (Luhn then checked by nothing)
+    d = (cards.astype(np.uint8) + ord("0")).view("S16").ravel().astype(str)
+    card = np.where(rng.random(n) < 0.5, d, np.array([" ".join(s[i:i + 4] for i in range(0, 16, 4)) for s in d]))
+    site = rng.integers(0, 3, n)
+    url = np.select([site == 0, site == 1], [np.char.add("item.taobao.com/item.htm?id=", _digits(rng, n, 9)),
+                                             np.char.add("m.tb.cn/h.", _digits(rng, n, 5))],
+                    np.char.add("https://detail.tmall.com/item.htm?id=", _digits(rng, n, 9)))
+    for k, v in (("mobile", _mobiles(rng, n)), ("id_number", _resident_ids(rng, n)), ("card", card), ("iban", _ibans(rng, n)),
+                 ("url", url), ("email", email)):
+        out[kind == k] = v[kind == k]
+    return out
+
+def _zh_customer_ids(ids:pd.api.extensions.ExtensionArray, rng:np.random.Generator) -> pd.api.extensions.ExtensionArray:
+    "About 10% of customers log in with a mobile number and 5% with an e-mail: their customer id is that."
+    n = len(ids); u = rng.random(n)
+    mob = np.char.add(rng.choice(["138", "139", "186"], n), _digits(rng, n, 8))
+    mail = np.char.add(np.char.add(_ZH_SURNAMES[rng.integers(0, 10, n)], _digits(rng, n, 4)), "@qq.com")
+    return pd.array(np.where(u < 0.10, mob, np.where(u < 0.15, mail, np.asarray(ids, dtype=object))), dtype="str")
+
+_LOCALES = {
+    "en": dict(shared=SHARED_PRODUCTS, reviews=GENERIC_REVIEWS, searches=GENERIC_SEARCHES, support=GENERIC_SUPPORT,
+               countries=_COUNTRIES, sep=" ", pii=None, ids=None),
+    "zh": dict(shared=SHARED_PRODUCTS_ZH, reviews=GENERIC_REVIEWS_ZH, searches=GENERIC_SEARCHES_ZH, support=GENERIC_SUPPORT_ZH,
+               countries=_COUNTRIES_ZH, sep="", pii=(_PII_PHRASES_ZH, _pii_values_zh), ids=_zh_customer_ids),
+}
+LANGUAGES = tuple(_LOCALES)
+
 
 # %% ../nbs/02_synthetic.ipynb #1c0ae48b
 def make_synthetic(n_customers:int=2000, # number of customers
@@ -501,9 +729,12 @@ def make_synthetic(n_customers:int=2000, # number of customers
                    end="2024-01-01", # end of the window (exclusive): nothing happens on or after it
                    personas=None, # sequence of `Persona`; default `PERSONAS`
                    pii_rate:float=0.03, # fraction of text events that contain personal data
+                   language:str="en", # "en": a UK gift shop; "zh": a Chinese shop (Chinese products, reviews, PII), same behaviours
                   ) -> SyntheticData:
     "Customers of a UK gift-ware shop drawn from planted personas: transactions, text events and the truth."
-    personas = tuple(PERSONAS if personas is None else personas)
+    if language not in _LOCALES: raise ValueError(f"language must be one of {list(_LOCALES)}, got {language!r}")
+    loc = _LOCALES[language]
+    personas = tuple((PERSONAS_ZH if language == "zh" else PERSONAS) if personas is None else personas)
     P, n = len(personas), int(n_customers)
     if n < 1: raise ValueError(f"n_customers must be >= 1, got {n_customers!r}")
     if P < 1: raise ValueError("personas must not be empty")
@@ -516,7 +747,8 @@ def make_synthetic(n_customers:int=2000, # number of customers
 
     # --- customers: persona, country, activity, active interval
     share = par("share"); persona = rng.choice(P, n, p=share / share.sum())
-    country = rng.choice(len(_COUNTRIES), n, p=np.array([w for _, w in _COUNTRIES]) / sum(w for _, w in _COUNTRIES))
+    countries = loc["countries"]
+    country = rng.choice(len(countries), n, p=np.array([w for _, w in countries]) / sum(w for _, w in countries))
     activity = rng.gamma(6.0, 1 / 6, n)  # mean 1: light and heavy buyers in every persona
     basket = rng.gamma(8.0, 1 / 8, n)
     join = np.where(rng.random(n) < par("new_share")[persona], rng.uniform(0, 0.85 * n_days, n), 0.0)
@@ -549,7 +781,7 @@ def make_synthetic(n_customers:int=2000, # number of customers
     r = rng.random(L); pr = p_out[l_cust]
     other = (l_pers + 1 + rng.integers(0, max(P - 1, 1), L)) % P
     block = np.where(r >= pr, l_pers + 1, np.where((r < 0.45 * pr) & (P > 1), other + 1, 0))
-    products = _product_table(personas)
+    products = _product_table(personas, loc["shared"])
     sizes = products.groupby("block").size().to_numpy()
     l_prod = _pick_in_pools(block, [1 / np.arange(1, s + 1) ** _ZIPF for s in sizes], rng)
     # a product appears once per order (drawn twice: keep the first line)
@@ -590,6 +822,7 @@ def make_synthetic(n_customers:int=2000, # number of customers
     srt = np.lexsort((np.arange(len(row_inv)), number[row_inv]))
     row_inv, row_prod, row_cust = row_inv[srt], row_prod[srt], row_cust[srt]
     cust_ids = pd.array(np.char.mod("C%06d", np.arange(1, n + 1)), dtype="str")
+    if loc["ids"] is not None: cust_ids = loc["ids"](cust_ids, rng)  # logins that are phone numbers or e-mails
     to_time = lambda minutes: (np.datetime64(start, "m") + np.asarray(minutes, np.int64).astype("timedelta64[m]")
                                ).astype("datetime64[us]")
     tx = pd.DataFrame({
@@ -600,7 +833,7 @@ def make_synthetic(n_customers:int=2000, # number of customers
         "description": pd.array(products.description.to_numpy(), dtype="str").take(row_prod),
         "quantity": np.concatenate([qty, c_qty])[srt],
         "unit_price": np.concatenate([price, price[c_src]])[srt],
-        "country": pd.array([c for c, _ in _COUNTRIES], dtype="str").take(country[row_cust]),
+        "country": pd.array([c for c, _ in countries], dtype="str").take(country[row_cust]),
     })
 
     # --- text events; each refers to one random purchase line of its customer (lines are grouped by customer)
@@ -617,7 +850,7 @@ def make_synthetic(n_customers:int=2000, # number of customers
     rating = 1 + (rng.random(len(rc))[:, None] > cdf[rp] / cdf[rp, -1:]).sum(1)
     tone = np.select([rating <= 2, rating == 3], [2, 1], 0)
     pools = [list(p.reviews[t]) for p in personas for t in ("pos", "neu", "neg")]
-    pools += [list(GENERIC_REVIEWS[t]) for t in ("pos", "neu", "neg")]
+    pools += [list(loc["reviews"][t]) for t in ("pos", "neu", "neg")]
     generic = rng.random(len(rc)) < 0.25
     pool = np.where(generic, 3 * P + tone, 3 * rp + tone)
     flat = [t for pl in pools for t in pl]
@@ -625,14 +858,14 @@ def make_synthetic(n_customers:int=2000, # number of customers
     extras = [list(p.review_extras) for p in personas]
     ex_idx = _pick_in_pools(rp, [np.ones(len(e)) for e in extras], rng)
     with_extra = rng.random(len(rc)) < 0.5
-    r_text = r_text + pd.Series(np.where(with_extra, " ", "")) + pd.Series(
+    r_text = r_text + pd.Series(np.where(with_extra, loc["sep"], "")) + pd.Series(
         np.where(with_extra, np.array([e for ex in extras for e in ex], dtype=object)[ex_idx], ""), dtype="str")
     r_min = clip(o_min[l_order[rl]] + np.minimum(rng.uniform(1440, 21 * 1440, len(rc)),
                                                  (end_min - o_min[l_order[rl]]) * rng.uniform(0.2, 0.95, len(rc))))
 
     # searches: the persona's queries or generic ones, shortly before one of the customer's orders
     sc = np.repeat(np.arange(n), per_order("search_rate")); sl = some_lines(sc)
-    pools = [list(p.searches) for p in personas] + [list(GENERIC_SEARCHES)]
+    pools = [list(p.searches) for p in personas] + [list(loc["searches"])]
     pool = np.where(rng.random(len(sc)) < 0.25, P, persona[sc])
     flat = [t for pl in pools for t in pl]
     s_text = _fill(flat, _pick_in_pools(pool, [np.ones(len(pl)) for pl in pools], rng), names[l_prod[sl]])
@@ -640,7 +873,7 @@ def make_synthetic(n_customers:int=2000, # number of customers
 
     # support: the persona's questions or generic ones, after one of the customer's orders, quoting its number
     uc = np.repeat(np.arange(n), rng.poisson(par("support_rate")[persona])); ul = some_lines(uc)
-    pools = [list(p.support) for p in personas] + [list(GENERIC_SUPPORT)]
+    pools = [list(p.support) for p in personas] + [list(loc["support"])]
     pool = np.where(rng.random(len(uc)) < 0.3, P, persona[uc])
     flat = [t for pl in pools for t in pl]
     u_text = _fill(flat, _pick_in_pools(pool, [np.ones(len(pl)) for pl in pools], rng),
@@ -653,7 +886,7 @@ def make_synthetic(n_customers:int=2000, # number of customers
     text = pd.concat([r_text, s_text, u_text], ignore_index=True).to_numpy(dtype=object)
     t_rating = np.concatenate([rating.astype(float), np.full(len(sc) + len(uc), np.nan)])
 
-    text = _add_pii(text, pii_rate, rng)
+    text = _add_pii(text, pii_rate, rng, *(loc["pii"] or ()))
 
     srt = np.lexsort((np.arange(len(t_min)), t_kind, t_cust, t_min))
     texts = pd.DataFrame({

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['tiny_bert']
+__all__ = ['tiny_bert', 'tiny_bert_zh']
 
 # %% ../nbs/99_testing.ipynb #ec6c9fe5
 _SENTENCES = [
@@ -62,13 +62,17 @@ def _train_vocab() -> dict:
 def tiny_bert(path:str|Path|None=None, # folder to save into (created or overwritten); None: a temp folder cached per process
               hidden_size:int=32, # width of the model (embedding dimension)
               seed:int=0, # random initialisation; same seed -> same weights
+              extra_chars:str="", # characters added to the vocabulary after the default tokens (e.g. Chinese ones)
              ) -> Path: # the folder, loadable with `AutoTokenizer` / `AutoModel.from_pretrained`
     "Build (offline, ~0.1 s) a tiny random BERT with a WordPiece tokenizer, saved with `save_pretrained`."
     import torch
     from transformers import BertConfig, BertModel, BertTokenizer
-    if path is None and (hidden_size, seed) in _DEFAULT_PATHS and _DEFAULT_PATHS[hidden_size, seed].exists():
-        return _DEFAULT_PATHS[hidden_size, seed]
+    extra = "".join(sorted(set(extra_chars) - set(" \t\n")))
+    key = (hidden_size, seed) if not extra else (hidden_size, seed, extra)
+    if path is None and key in _DEFAULT_PATHS and _DEFAULT_PATHS[key].exists(): return _DEFAULT_PATHS[key]
     vocab = _train_vocab()
+    for c in extra:  # appended: the default vocabulary (and so the default model) is unchanged
+        if c not in vocab: vocab[c] = len(vocab)
     tokenizer = BertTokenizer(vocab=vocab, do_lower_case=True)
     config = BertConfig(vocab_size=len(vocab), hidden_size=hidden_size, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=2*hidden_size, max_position_embeddings=512, pad_token_id=0)
@@ -78,7 +82,7 @@ def tiny_bert(path:str|Path|None=None, # folder to save into (created or overwri
     if path is None:
         out = Path(tempfile.mkdtemp(prefix=f"custseg-tiny-bert-{hidden_size}-{seed}-"))
         atexit.register(shutil.rmtree, out, ignore_errors=True)
-        _DEFAULT_PATHS[hidden_size, seed] = out
+        _DEFAULT_PATHS[key] = out
     else: out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
     # Save into a sibling temp folder, then move file by file: a reader never sees half-written weights.
@@ -90,3 +94,21 @@ def tiny_bert(path:str|Path|None=None, # folder to save into (created or overwri
         for f in sorted(tmp.iterdir()): os.replace(f, out/f.name)
     finally: shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+# %% ../nbs/99_testing.ipynb #2c0dbbb6
+def _strings(x):
+    if isinstance(x, str): yield x
+    elif isinstance(x, dict):
+        for v in x.values(): yield from _strings(v)
+    elif isinstance(x, (tuple, list)):
+        for v in x: yield from _strings(v)
+    elif hasattr(x, "__dataclass_fields__"):
+        for f in x.__dataclass_fields__: yield from _strings(getattr(x, f))
+
+def tiny_bert_zh(path:str|Path|None=None, # as in `tiny_bert`
+                 hidden_size:int=32, seed:int=0,
+                ) -> Path:
+    "`tiny_bert` whose vocabulary also holds every character of the Chinese synthetic shop."
+    from custseg import synthetic as syn
+    chars = {c for s in _strings([syn.PERSONAS_ZH, syn._LOCALES["zh"], syn._PII_PHRASES_ZH]) for c in s if ord(c) > 127}
+    return tiny_bert(path, hidden_size=hidden_size, seed=seed, extra_chars="".join(sorted(chars)))
