@@ -327,11 +327,13 @@ def plot_transitions(tm:pd.DataFrame, # output of `transition_matrix`
     M = tm.to_numpy(dtype=np.float64)
     tot = M.sum(axis=1, keepdims=True)
     S = np.divide(M, tot, out=np.zeros_like(M), where=tot > 0)
+    xl = cjk_labels([str(c) for c in tm.columns])  # before the figure: a CJK font must be in place first
+    yl = cjk_labels([f"{r} (n={int(t)})" for r, t in zip(tm.index, tot.ravel())])
     fig = plt.figure(figsize=(2.5 + 1.1 * tm.shape[1], 1.5 + 0.55 * tm.shape[0]), layout="constrained")
     ax = fig.subplots()
     im = ax.imshow(S, cmap="Blues", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(tm.shape[1]), cjk_labels([str(c) for c in tm.columns]), rotation=30, ha="right")
-    ax.set_yticks(range(tm.shape[0]), cjk_labels([f"{r} (n={int(t)})" for r, t in zip(tm.index, tot.ravel())]))
+    ax.set_xticks(range(tm.shape[1]), xl, rotation=30, ha="right")
+    ax.set_yticks(range(tm.shape[0]), yl)
     for i in range(S.shape[0]):
         for j in range(S.shape[1]):
             if M[i, j] > 0:
@@ -361,6 +363,7 @@ def plot_silhouette(X:np.ndarray, # customer matrix (n, d)
     segs = np.unique(lab)
     from matplotlib import colormaps
     cmap = colormaps["tab10" if len(segs) <= 10 else "tab20"]
+    if names: cjk_labels(names.values())  # before the figure: a CJK font must be in place first
     fig = plt.figure(figsize=(7, min(1.5 + 0.01 * len(lab) + 0.3 * len(segs), 10)), layout="constrained")
     ax = fig.subplots()
     y, gap, ticks, tick_labels = 0, max(len(lab) // 50, 2), [], []

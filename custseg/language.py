@@ -13,8 +13,8 @@ import warnings
 import numpy as np
 
 # %% auto #0
-__all__ = ['TOKEN_PATTERN', 'CJK_RE', 'CHINESE_STOP_WORDS', 'has_cjk', 'tokenize', 'vectorizer_args', 'cjk_font', 'cjk_labels',
-           'unknown_token_rate', 'warn_unknown']
+__all__ = ['TOKEN_PATTERN', 'CJK_RE', 'CHINESE_STOP_WORDS', 'SKLEARN_TOKEN_PATTERN', 'has_cjk', 'tokenize', 'vectorizer_args',
+           'cjk_font', 'cjk_labels', 'unknown_token_rate', 'warn_unknown']
 
 # %% ../nbs/13_language.ipynb #51870582
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # words of 2+ letters, no digits (the English rule)
@@ -74,11 +74,14 @@ def tokenize(text:str, # one document (lower-cased here)
     return out + _TOKEN_RE.findall(text[pos:])
 
 # %% ../nbs/13_language.ipynb #5b17f915
+SKLEARN_TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # scikit-learn's default, used by the TF-IDF baselines
+
 def vectorizer_args(docs, # the documents that will be counted
-                    token_pattern:str=TOKEN_PATTERN, # a caller's pattern; anything but the default is used as given
+                    token_pattern:str=TOKEN_PATTERN, # a caller's pattern; anything but the two defaults is used as given
                    ) -> dict:
-    "CountVectorizer keyword arguments that tokenise `docs` with `tokenize` when they contain CJK."
-    if token_pattern == TOKEN_PATTERN and has_cjk(docs): return {"tokenizer": tokenize, "token_pattern": None}
+    "CountVectorizer/TfidfVectorizer keyword arguments that tokenise `docs` with `tokenize` when they contain CJK."
+    if token_pattern in (TOKEN_PATTERN, SKLEARN_TOKEN_PATTERN) and has_cjk(docs):
+        return {"tokenizer": tokenize, "token_pattern": None}
     return {"token_pattern": token_pattern}
 
 # %% ../nbs/13_language.ipynb #3abfe43f
@@ -102,8 +105,9 @@ def cjk_labels(labels, # strings about to be drawn (tick labels, titles, annotat
     import matplotlib as mpl
     font = cjk_font()
     if font is not None:
-        if font not in mpl.rcParams["font.sans-serif"]:
-            mpl.rcParams["font.sans-serif"] = [*mpl.rcParams["font.sans-serif"], font]
+        # matplotlib falls back glyph by glyph along font.family (not along the generic sans-serif list)
+        if font not in mpl.rcParams["font.family"]:
+            mpl.rcParams["font.family"] = [*mpl.rcParams["font.family"], font]
         return labels
     if not _FONT_STATE.get("warned"):
         warnings.warn("no CJK font is installed, so Chinese labels are drawn without their CJK characters; install one "

@@ -360,9 +360,10 @@ def plot_segment_map(coords:np.ndarray, # (n, 2) from `map_2d`
     "Scatter of customers on the 2-D map, coloured by segment."
     lab = np.asarray(labels)
     segs = np.unique(lab)
+    # labels first: a CJK font must be in place before the figure's text objects are made
+    legend = cjk_labels([f"{s}: {names[s]}" if names and s in names else f"segment {s}" for s in segs])
     fig = plt.figure(figsize=(7, 5.5), layout="constrained")
     ax = fig.subplots()
-    legend = cjk_labels([f"{s}: {names[s]}" if names and s in names else f"segment {s}" for s in segs])
     for c, s, l in zip(_seg_colors(len(segs)), segs, legend):
         m = lab == s
         ax.scatter(coords[m, 0], coords[m, 1], s=8, alpha=0.6, color=c, label=l)
@@ -380,11 +381,12 @@ def plot_profile_heatmap(profiles:list[dict], # from `profile_segments`
     # colours saturate at 2 SD: one extreme cell (a small segment of heavy cancellers at +8 SD) would otherwise wash
     # out every other contrast; the annotations keep the true values
     v = min(2.0, max(1.0, float(np.nanmax(np.abs(M))))) if M.size and np.isfinite(M).any() else 1.0
+    ylabels = _seg_labels(profiles)  # before the figure (CJK font)
     fig = plt.figure(figsize=(4.5 + 0.9 * max(len(feats), 3), 1.5 + 0.5 * max(len(profiles), 2)), layout="constrained")
     ax = fig.subplots()
     im = ax.imshow(M, cmap="RdBu_r", vmin=-v, vmax=v, aspect="auto")
     ax.set_xticks(range(len(feats)), feats, rotation=35, ha="right")
-    ax.set_yticks(range(len(profiles)), _seg_labels(profiles))
+    ax.set_yticks(range(len(profiles)), ylabels)
     for i in range(M.shape[0]):
         for j in range(M.shape[1]):
             if np.isfinite(M[i, j]):
@@ -419,12 +421,13 @@ def plot_k_scores(k_scores:pd.DataFrame, # `Segmenter.k_scores_`
 def plot_segment_sizes(profiles:list[dict], # from `profile_segments`
                       ) -> Figure:
     "Horizontal bars of segment sizes with their share of customers."
+    ylabels = _seg_labels(profiles)  # before the figure (CJK font)
     fig = plt.figure(figsize=(7, 0.8 + 0.45 * max(len(profiles), 2)), layout="constrained")
     ax = fig.subplots()
     sizes = [p["size"] for p in profiles]
     y = np.arange(len(profiles))
     ax.barh(y, sizes, color=_seg_colors(len(profiles)))
-    ax.set_yticks(y, _seg_labels(profiles))
+    ax.set_yticks(y, ylabels)
     ax.invert_yaxis()
     for i, p in enumerate(profiles):
         ax.text(p["size"], i, f" {p['size']} ({p['share']:.0%})", va="center", fontsize=8)

@@ -108,6 +108,14 @@ def test_no_pii_spelling_in_any_output_file(zh_run):
     assert notes["customer ids pseudonymised"] >= len(ID_PII)
 
 
+def test_report_draws_chinese_labels(zh_run):
+    from custseg.language import cjk_font
+    if cjk_font() is None: pytest.skip("no CJK font installed (make setup installs fonts-noto-cjk where apt is available)")
+    nb = (zh_run / "report.ipynb").read_text(encoding="utf-8")
+    assert "missing from font" not in nb  # matplotlib's warning for a glyph drawn as an empty box
+    assert "this model does not read this language" in nb  # the tiny model's unknown tokens are reported
+
+
 def test_distinctive_terms_are_words_not_phrases(zh_run):
     profiles = json.loads((zh_run / "profiles.json").read_text(encoding="utf-8"))
     terms = [t for p in profiles for t, _ in p["top_words"]]
