@@ -23,6 +23,7 @@ from .features import customer_features, customer_documents, default_cutoff, FEA
 from .labels import value_tier_labels, churn_labels, read_labels, align_labels, split_customers
 from .finetune import FinetuneConfig, finetune, evaluate
 from .report import render_report
+from .privacy import pseudonymise_ids
 
 # %% ../nbs/09_cli.ipynb #1b4be300
 def _finish(res:SegmentationResult, out, report:bool) -> Path:
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--transactions", nargs="+", required=True, help="one or more CSV/Parquet/Excel files")
     f.add_argument("--texts", nargs="+", default=None, help="optional text-event files")
     f.add_argument("--format", choices=sorted(FORMATS), default=None, help="input format (default: detect)")
+    f.add_argument("--encoding", default=None, help="text encoding of CSV/TSV inputs (default: detect)")
     f.add_argument("--label", required=True, help="value_tier, churn, or a file of (customer_id, label)")
     f.add_argument("--cutoff", default=None, help="features before, labels after this date")
     f.add_argument("--horizon", type=float, default=90, help="days after the cutoff that define the label")
@@ -155,11 +157,12 @@ def run_finetune(transactions, # one or more transaction files
                  config:FinetuneConfig=None, # training settings
                  seed:int=0, # seed of the split (and of training unless config says otherwise)
                  show_progress:bool=True,
+                 encoding:str=None, # text files' encoding; None: detected
                 ) -> dict:
     "Fine-tune an encoder on business labels with an honest split; write the model, metrics.json and report.html."
     paths = [transactions] if isinstance(transactions, (str, Path)) else list(transactions)
-    tx, tx_led = clean_transactions(load_transactions(paths, format=format))
-    ev, ev_led = clean_texts(load_texts(texts)) if texts else (None, None)
+    tx, tx_led = clean_transactions(load_transactions(paths, format=format, encoding=encoding))
+    ev, ev_led = clean_texts(load_texts(texts, encoding=encoding)) if texts else (None, None)
     if label in ("value_tier", "churn"):
         if cutoff is None: raise ValueError(f"--cutoff is required with --label {label}: labels come from the {horizon_days:g} days after it")
         cutoff = pd.Timestamp(cutoff)
@@ -168,6 +171,8 @@ def run_finetune(transactions, # one or more transaction files
     else:
         cutoff = pd.Timestamp(cutoff) if cutoff is not None else default_cutoff(tx)
         y = read_labels(label)
+        # customer ids that are personal data were pseudonymised while cleaning: the label file's the same way
+        y = pd.Series(y.to_numpy(), index=pseudonymise_ids(pd.Series(y.index.astype(str)))[0], name=y.name)
         label_info = {"label": str(label)}
     feats = customer_features(tx, cutoff=cutoff)
     docs = customer_documents(tx, ev, cutoff=cutoff)
@@ -224,7 +229,8 @@ def main(argv:list=None) -> int:
         if a.command == "finetune":
             cfg = FinetuneConfig(method=a.method, epochs=a.epochs, batch_size=a.batch_size, max_length=a.max_length, seed=a.seed)
             info = run_finetune(a.transactions, a.label, a.out, texts=a.texts, format=a.format, cutoff=a.cutoff,
-                                horizon_days=a.horizon, model=a.model, config=cfg, seed=a.seed, show_progress=not a.quiet)
+                                horizon_days=a.horizon, model=a.model, config=cfg, seed=a.seed, show_progress=not a.quiet,
+                                encoding=a.encoding)
             t = info["metrics"]["test"]
             print(f"test macro-F1 {t['macro_f1']:.3f}, accuracy {t['accuracy']:.3f} on {t['n']} held-out customers; "
                   f"wrote {Path(a.out)}/model (use it with: custseg segment --model {Path(a.out)}/model)")
