@@ -22,10 +22,11 @@ _W = rf"[^\W{_CJK_RANGES}]"
 EMAIL_RE = re.compile(rf"(?<!{_W}|[.+-])[A-Za-z0-9._%+-]+[@＠][A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{{2,}}(?!{_W})")
 URL_RE = re.compile(rf"(?<!{_W})(?:https?://|www\.)[^\s<>\"'{_CJK_RANGES}\u3000-\u303f]*[^\s<>\"'.,;:!?)\]}}{_CJK_RANGES}\u3000-\u303f]",
                     re.IGNORECASE)
-# a URL without scheme or www: host names ending in a common top-level domain, optional path
+# a URL without scheme or www: lower-case host names ending in a common top-level domain, optional path (lower case:
+# links are typed that way, while shop text such as 'MUG , DOTCOMGIFTSHOP.COM' in Online Retail is a product name)
 WEB_RE = re.compile(rf"""(?<!{_W}|[.@/-])(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+
     (?:com|net|org|cn|hk|tw|io|co|uk|de|fr|jp|info|biz|shop|top|xyz|app|ly|cc|tv)(?::\d{{2,5}})?
-    (?:/[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]*[A-Za-z0-9/_=#-])?(?!{_W}|[.-]?[A-Za-z0-9])""", re.IGNORECASE | re.VERBOSE)
+    (?:/[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]*[A-Za-z0-9/_=#-])?(?!{_W}|[.-]?[A-Za-z0-9])""", re.VERBOSE)
 # a group of 4 digits, then 2-4 groups of 3-6 digits, each optionally after one space or dash
 # (4-4-4-4, 4-6-5 or unbroken); group sizes keep "2010-12-01 2011-01-02" from looking like a card
 CARD_RE = re.compile(rf"(?<!{_W}|[+-])\d{{4}}(?:[ -]?\d{{3,6}}){{2,4}}(?!{_W}|-)")
