@@ -128,8 +128,12 @@ def _k(v:str):
     if k < 2: raise argparse.ArgumentTypeError(f"--k must be at least 2 (one segment explains nothing), got {k}")
     return k
 
+class _Parser(argparse.ArgumentParser):
+    "argparse with one-line errors (no usage block), exit status 2, like every other custseg error."
+    def error(self, message): self.exit(2, f"custseg: error: {message}\n")
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="custseg", description="LLM-driven customer segmentation.")
+    p = _Parser(prog="custseg", description="LLM-driven customer segmentation.")
     sub = p.add_subparsers(dest="command", required=True)
     def common(s):
         s.add_argument("--out", required=True, help="run folder to write")
@@ -275,7 +279,8 @@ def _finetune_html(info:dict) -> str:
 
 def main(argv:list=None) -> int:
     "Entry point of the `custseg` console command; returns the exit status."
-    a = _parser().parse_args(argv)
+    try: a = _parser().parse_args(argv)
+    except SystemExit as e: return e.code if isinstance(e.code, int) else 2  # --help (0) or a bad option (2)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is downloaded at run time: fail fast instead of retrying
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     with warnings.catch_warnings():

@@ -53,10 +53,8 @@ def render_report(run_dir, # folder written by `SegmentationResult.save`
         pm.execute_notebook(str(template), str(tmp_nb), parameters={"run_dir": str(run_dir)}, kernel_name=kernel,
                             progress_bar=progress, execution_timeout=timeout, cwd=str(run_dir))
         nb = nbformat.read(tmp_nb, as_version=4)
-        if record_as is not None:  # the saved notebook reruns on the final folder, not on the staging one
-            for cell in nb.cells:
-                if "injected-parameters" in cell.metadata.get("tags", []):
-                    cell.source = cell.source.replace(str(run_dir), str(Path(record_as).absolute()))
+        if record_as is not None:  # the saved notebook names (and reruns on) the final folder, not the staging one
+            nb = nbformat.reads(nbformat.writes(nb).replace(str(run_dir), str(Path(record_as).absolute())), as_version=4)
         atomic_write(executed, lambda p: nbformat.write(nb, p))
     html = offline_html(nb)
     return atomic_write(out, lambda p: Path(p).write_text(html, encoding="utf-8"))
