@@ -71,17 +71,21 @@ def _existing_ancestor(p:Path) -> Path:
         if a.exists(): return a
     return Path(p.anchor or ".")
 
+def _refuse_foreign(out:Path, what:str):
+    "ValueError when the folder `out` holds entries a custseg run does not write: it would be replaced with them."
+    if not out.is_dir(): return
+    foreign = sorted(f.name for f in out.iterdir() if f.name not in _RUN_ENTRIES and not f.name.startswith("."))
+    if foreign:
+        raise ValueError(f"{what} {out}: the folder holds files that are not from a custseg run (e.g. {foreign[0]!r}), "
+                         "and a run replaces its folder as a whole; choose a new or empty folder")
+
 def check_out_dir(out, # the folder a command will write
                   what:str="--out", # how the caller names it, for the message
                  ) -> Path:
     "`out` as an absolute path if a run can be written there; else `ValueError` saying why. Creates nothing."
     out = Path(out).expanduser().absolute()
     if out.exists() and not out.is_dir(): raise ValueError(f"{what} {out}: is a file, not a folder; choose another name")
-    if out.is_dir():
-        foreign = sorted(f.name for f in out.iterdir() if f.name not in _RUN_ENTRIES and not f.name.startswith("."))
-        if foreign:
-            raise ValueError(f"{what} {out}: the folder holds files that are not from a custseg run (e.g. {foreign[0]!r}), "
-                             "and a run replaces its folder as a whole; choose a new or empty folder")
+    _refuse_foreign(out, what)
     anc = _existing_ancestor(out.parent)
     if not anc.is_dir(): raise ValueError(f"{what} {out}: {anc} is a file, so no folder can be created under it")
     try: os.rmdir(tempfile.mkdtemp(dir=anc, prefix=".custseg-probe-"))  # the only honest test of "writable"
@@ -102,6 +106,8 @@ def staged_dir(out, # the folder to (re)place
               ):
     "Yield an empty temporary sibling of `out`; on success it replaces `out` as a whole, on any error it is deleted."
     out = Path(out).expanduser().absolute()
+    if out.exists() and not out.is_dir(): raise ValueError(f"{out}: is a file, not a folder")
+    _refuse_foreign(out, "the run folder")  # never delete someone else's files along with an old run
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
     try:
