@@ -4,20 +4,22 @@
 
 # %% ../nbs/09_cli.ipynb #af5df403
 from __future__ import annotations
-import argparse, sys
+import argparse, os, sys, warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 # %% auto #0
 __all__ = ['run_demo', 'run_files', 'run_assign', 'run_finetune', 'main']
 
 # %% ../nbs/09_cli.ipynb #8f291a7a
-from .data import DataError, load_transactions, load_texts, FORMATS
+from .data import DataError, DataWarning, load_transactions, load_texts, FORMATS
 from .synthetic import make_synthetic
 from .pipeline import segment_customers, SegmentationResult, Segmentation, atomic_write, write_json, package_versions
-from .embed import Encoder
-from .cluster import METHODS
+from .pipeline import check_out_dir, staged_dir, _check_k, _previous, _as_date
+from .embed import Encoder, check_model
+from .cluster import METHODS, Segmenter
 from .data import clean_transactions, clean_texts
 from .features import customer_features, customer_documents, default_cutoff, FEATURE_COLUMNS
 from .labels import value_tier_labels, churn_labels, read_labels, align_labels, split_customers
@@ -27,9 +29,11 @@ from .privacy import pseudonymise_ids
 
 # %% ../nbs/09_cli.ipynb #1b4be300
 def _finish(res:SegmentationResult, out, report:bool) -> Path:
-    out = res.save(out)
-    if report: render_report(out)
-    return out
+    "Write the run and its report into a staging folder that replaces `out` only when both are complete."
+    with staged_dir(out) as tmp:
+        res.save(tmp, staged=False)
+        if report: render_report(tmp, record_as=out)
+    return Path(out)
 
 def run_demo(out, # run folder to write
              n_customers:int=2000, # synthetic customers to generate
@@ -52,24 +56,88 @@ def run_files(transactions, # one or more transaction files (CSV, Parquet, Excel
               format:str=None, # a key of `FORMATS`; detected from the columns when None
               report:bool=True, # also write report.html
               encoding:str=None, # text files' encoding (e.g. "gb18030"); None: detected per file
+              dayfirst:bool=None, # n/n/yyyy dates: True day first, False month first; None: from the data or the format
               **kwargs, # passed to `segment_customers`
              ) -> SegmentationResult:
     "Load, segment and report customers from files."
     paths = [transactions] if isinstance(transactions, (str, Path)) else list(transactions)
-    tx = load_transactions(paths, format=format, encoding=encoding)
-    ev = load_texts(texts, encoding=encoding) if texts else None
+    tx = load_transactions(paths, format=format, encoding=encoding, dayfirst=dayfirst)
+    ev = load_texts(texts, encoding=encoding, dayfirst=dayfirst) if texts else None
     res = segment_customers(tx, ev, sources=[str(p) for p in paths] + [str(t) for t in (texts or [])], **kwargs)
     _finish(res, out, report)
     return res
 
+# %% ../nbs/09_cli.ipynb #h4rd0301
+def _data_options(s):
+    "Options shared by the commands that read transactions: day/month order and plausibility bounds."
+    o = s.add_mutually_exclusive_group()
+    o.add_argument("--dayfirst", dest="dayfirst", action="store_const", const=True, default=None,
+                   help="read n/n/yyyy dates as day/month (default: from the data, else refuse when ambiguous)")
+    o.add_argument("--monthfirst", dest="dayfirst", action="store_const", const=False, help="read n/n/yyyy dates as month/day")
+    s.add_argument("--min-date", default="1990-01-01", help="lines before this date are dropped as implausible ('none': no bound)")
+    s.add_argument("--max-date", default="auto",
+                   help="lines on or after this date are dropped as implausible (default 'auto': the earlier of tomorrow and "
+                        "a year after the typical newest date; 'none': no bound)")
+    s.add_argument("--max-quantity", type=float, default=1e6, help="|quantity| above this is dropped as implausible")
+    s.add_argument("--max-unit-price", type=float, default=1e6, help="unit price above this is dropped as implausible")
+
+def _cleaning(a) -> dict:
+    "The plausibility bounds of `clean_transactions`, validated; ValueError naming the option."
+    def date(v, opt):
+        if v is None or str(v).lower() == "none": return None
+        if opt == "max-date" and v == "auto": return "auto"
+        return _as_date(v, opt.replace("-", "_")).isoformat()
+    for opt in ("max_quantity", "max_unit_price"):
+        v = getattr(a, opt)
+        if not (np.isfinite(v) and v > 0): raise ValueError(f"--{opt.replace('_', '-')} must be a positive number, got {v}")
+    out = dict(min_time=date(a.min_date, "min-date"), max_time=date(a.max_date, "max-date"),
+               max_quantity=a.max_quantity, max_unit_price=a.max_unit_price)
+    if out["min_time"] and out["max_time"] not in (None, "auto") and out["min_time"] >= out["max_time"]:
+        raise ValueError(f"--min-date {a.min_date} must be before --max-date {a.max_date}")
+    return out
+
+def _input_files(paths, option:str):
+    "Each file of `option` exists and is a file (a folder is named as one)."
+    for p in paths or []:
+        p = Path(p)
+        if p.is_dir(): raise DataError(f"{option} {p}: is a folder, not a file; pass the data files themselves")
+        if not p.exists(): raise DataError(f"{option} {p}: file not found")
+
+def _validate(a):
+    "Every check that needs no data: options, input paths, the output folder, the model. Runs before any data is read."
+    if a.command in ("segment", "assign"):
+        _input_files(a.transactions, "--transactions"); _input_files(a.texts, "--texts")
+        a.cleaning = _cleaning(a)
+        if a.cutoff is not None: _as_date(a.cutoff, "cutoff")
+    if a.command in ("demo", "segment"):
+        _check_k(a.k, a.k_max, a.method)
+        if not 0 <= a.numeric_weight <= 1: raise ValueError(f"--numeric-weight must be in [0, 1], got {a.numeric_weight}")
+        Segmenter(n_segments=a.k, k_max=a.k_max, method=a.method, reduce=a.reduce)._check_params()
+        if str(a.previous_cutoff).lower() != "none": _previous(a.previous_cutoff, pd.Timestamp("2000-01-01"))
+        if a.command == "demo" and a.customers < 10: raise ValueError(f"--customers must be at least 10, got {a.customers}")
+    if a.command in ("demo", "segment", "assign"):
+        a.out = str(check_out_dir(a.out))
+        if a.model is not None or a.command != "assign": check_model(a.model)
+
+def _print_warning(message, category, filename, lineno, file=None, line=None):
+    "Data warnings as one line each on stderr; anything else as Python prints it."
+    if issubclass(category, DataWarning): print(f"custseg: warning: {message}", file=sys.stderr)
+    else: sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
 # %% ../nbs/09_cli.ipynb #ccf59585
 def _k(v:str):
     if v == "auto": return v
-    try: return int(v)
+    try: k = int(v)
     except ValueError: raise argparse.ArgumentTypeError(f"--k must be 'auto' or an integer, got {v!r}")
+    if k < 2: raise argparse.ArgumentTypeError(f"--k must be at least 2 (one segment explains nothing), got {k}")
+    return k
+
+class _Parser(argparse.ArgumentParser):
+    "argparse with one-line errors (no usage block), exit status 2, like every other custseg error."
+    def error(self, message): self.exit(2, f"custseg: error: {message}\n")
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="custseg", description="LLM-driven customer segmentation.")
+    p = _Parser(prog="custseg", description="LLM-driven customer segmentation.")
     sub = p.add_subparsers(dest="command", required=True)
     def common(s):
         s.add_argument("--out", required=True, help="run folder to write")
@@ -96,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=sorted(FORMATS), default=None, help="input format (default: detect)")
     s.add_argument("--encoding", default=None, help="text encoding of CSV/TSV inputs, e.g. gb18030, big5, cp1252 (default: detect)")
     s.add_argument("--cutoff", default=None, help="use history before this date (default: all)")
+    _data_options(s)
     common(s)
     n = sub.add_parser("assign", help="place new customers in the segments of an earlier run")
     n.add_argument("--segmentation", required=True, help="run folder (or its segmentation/ subfolder)")
@@ -106,6 +175,7 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--cutoff", default=None, help="use history before this date (default: all)")
     n.add_argument("--model", default=None, help="encoder to use; must match the segmentation's fingerprint")
     n.add_argument("--out", required=True, help="folder for assignments.parquet and assign.json")
+    _data_options(n)
     n.add_argument("--no-cache", action="store_true", help="do not use the embedding cache")
     n.add_argument("--quiet", action="store_true", help="no progress bars")
     f = sub.add_parser("finetune", help="fine-tune the encoder on business labels (value tier, churn, or your own)")
@@ -132,19 +202,22 @@ def run_assign(segmentation, # run folder or segmentation folder of an earlier r
                out, # folder for assignments.parquet and assign.json
                texts=None, format:str=None, cutoff=None, model:str=None, cache=True, show_progress:bool=True,
                encoding:str=None, # text files' encoding; None: detected
+               dayfirst:bool=None, # n/n/yyyy dates: True day first, False month first; None: from the data or the format
+               cleaning:dict=None, # plausibility bounds for `clean_transactions`
               ) -> pd.DataFrame:
     "Place the customers of `transactions` in the segments of an earlier run and write the assignments."
-    sg = Segmentation.load(segmentation)
+    sg = Segmentation.load(segmentation)  # strict: a tampered folder fails here, before any data is read
     paths = [transactions] if isinstance(transactions, (str, Path)) else list(transactions)
-    enc = Encoder(model, max_length=sg.max_length, cache=cache, show_progress=show_progress) if model else None
-    assigned, ledgers = sg.assign(load_transactions(paths, format=format, encoding=encoding),
-                                  load_texts(texts, encoding=encoding) if texts else None,
-                                  cutoff=cutoff, encoder=enc, cache=cache, show_progress=show_progress)
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out/"assignments.parquet", lambda tmp: assigned.to_parquet(tmp, index=False))
-    write_json(out/"assign.json", {"segmentation": str(segmentation), "sources": [str(p) for p in paths],
-                                   "n_customers": len(assigned), "segments": assigned.segment_name.value_counts().to_dict(),
-                                   "ledger": ledgers, "versions": package_versions()})
+    enc = sg.encoder(Encoder(check_model(model), max_length=sg.max_length, cache=cache, show_progress=show_progress)
+                     if model else None, cache, show_progress)  # a missing or different model fails here too
+    assigned, ledgers = sg.assign(load_transactions(paths, format=format, encoding=encoding, dayfirst=dayfirst),
+                                  load_texts(texts, encoding=encoding, dayfirst=dayfirst) if texts else None,
+                                  cutoff=cutoff, encoder=enc, cache=cache, show_progress=show_progress, cleaning=cleaning)
+    with staged_dir(out) as tmp:  # all old or all new, like a run folder
+        atomic_write(tmp/"assignments.parquet", lambda t: assigned.to_parquet(t, index=False))
+        write_json(tmp/"assign.json", {"segmentation": str(Path(segmentation).absolute()), "sources": [str(p) for p in paths],
+                                       "n_customers": len(assigned), "segments": assigned.segment_name.value_counts().to_dict(),
+                                       "ledger": ledgers, "versions": package_versions()})
     return assigned
 
 def run_finetune(transactions, # one or more transaction files
@@ -218,11 +291,21 @@ def _finetune_html(info:dict) -> str:
 
 def main(argv:list=None) -> int:
     "Entry point of the `custseg` console command; returns the exit status."
-    a = _parser().parse_args(argv)
+    try: a = _parser().parse_args(argv)
+    except SystemExit as e: return e.code if isinstance(e.code, int) else 2  # --help (0) or a bad option (2)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is downloaded at run time: fail fast instead of retrying
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    with warnings.catch_warnings():
+        warnings.showwarning = _print_warning
+        return _main(a)
+
+def _main(a) -> int:
     try:
+        _validate(a)
         if a.command == "assign":
             assigned = run_assign(a.segmentation, a.transactions, a.out, texts=a.texts, format=a.format, cutoff=a.cutoff,
-                                  model=a.model, cache=not a.no_cache, show_progress=not a.quiet, encoding=a.encoding)
+                                  model=a.model, cache=not a.no_cache, show_progress=not a.quiet, encoding=a.encoding,
+                                  dayfirst=a.dayfirst, cleaning=a.cleaning)
             print(f"{len(assigned)} customers assigned: " +
                   ", ".join(f"{n} {s!r}" for s, n in assigned.segment_name.value_counts().items()) + f"; wrote {Path(a.out)}")
             return 0
@@ -241,9 +324,9 @@ def main(argv:list=None) -> int:
                   cache=not a.no_cache, show_progress=not a.quiet, report=not a.no_report)
         if a.command == "demo": res = run_demo(a.out, n_customers=a.customers, seed=a.seed, language=a.language, **kw)
         else: res = run_files(a.transactions, a.out, texts=a.texts, format=a.format, cutoff=a.cutoff, seed=a.seed,
-                              encoding=a.encoding, **kw)
-    except (DataError, FileNotFoundError, ValueError) as e:
-        print(f"custseg: error: {e}", file=sys.stderr)
+                              encoding=a.encoding, dayfirst=a.dayfirst, cleaning=a.cleaning, **kw)
+    except (DataError, OSError, ValueError) as e:  # OSError: files and folders that cannot be read or written
+        print("custseg: error: " + str(e).replace("\n", " "), file=sys.stderr)  # always one line
         return 2
     ext = res.run.get("external_scores")
     print(f"{res.run['n_customers']} customers -> {res.n_segments} segments"

@@ -500,23 +500,85 @@ def _save(self, folder) -> Path:
     _atomic(folder / "segmenter.json", lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=1)))
     return folder
 
+def _strict_json(path:Path):
+    "JSON from `path`, refusing NaN/Infinity tokens; ValueError naming the file."
+    def no_const(tok): raise ValueError(f"non-standard JSON value {tok}")
+    try: return json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=no_const)
+    except FileNotFoundError: raise FileNotFoundError(f"{path}: file not found") from None
+    except (ValueError, UnicodeDecodeError) as e: raise ValueError(f"{path}: not valid JSON ({e})") from None
+
+def _is_int(v) -> bool: return isinstance(v, int) and not isinstance(v, bool)
+
 def _load(cls, folder) -> "Segmenter":
-    "A fitted `Segmenter` from a folder written by `save` (JSON and plain arrays only: no code is executed)."
+    "A fitted `Segmenter` from a folder written by `save`; every key, type, shape and value is checked, nothing is executed."
     folder = Path(folder)
-    meta = json.loads((folder / "segmenter.json").read_text())
-    if meta.get("format") != "custseg.Segmenter":
-        raise ValueError(f"{folder / 'segmenter.json'} is not a saved Segmenter (format={meta.get('format')!r})")
+    jf, nf = folder / "segmenter.json", folder / "segmenter.npz"
+    meta = _strict_json(jf)
+    def bad(what): return ValueError(f"{jf}: {what}")
+    if not isinstance(meta, dict) or meta.get("format") != "custseg.Segmenter":
+        raise bad(f"not a saved Segmenter (format={meta.get('format') if isinstance(meta, dict) else None!r})")
+    keys = {"format", "version", "params", *_SCALARS, "feature_names_in", "label_mapping", "k_scores"}
+    if set(meta) != keys:
+        raise bad(f"unexpected keys {sorted(set(meta) - keys)} / missing keys {sorted(keys - set(meta))}")
+    if meta["version"] != 1: raise bad(f"unsupported version {meta['version']!r}")
+    if not isinstance(meta["params"], dict): raise bad("'params' must be an object")
     unknown = set(meta["params"]) - set(cls().get_params())
-    if unknown: raise ValueError(f"{folder / 'segmenter.json'}: unknown parameters {sorted(unknown)}")
-    seg = cls(**meta["params"])
-    for k in _SCALARS: setattr(seg, k, meta[k])
-    if meta["feature_names_in"] is not None: seg.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
-    seg.label_mapping_ = {int(k): v for k, v in meta["label_mapping"].items()}
-    ks = meta["k_scores"]
-    t = pd.DataFrame.from_records(ks["records"], columns=list(ks["dtypes"]))
-    seg.k_scores_ = t.astype({c: ("float64" if d.startswith("float") else d) for c, d in ks["dtypes"].items()}).set_index(ks["index"])
-    with np.load(folder / "segmenter.npz", allow_pickle=False) as z:
-        for k in z.files: setattr(seg, k, z[k])
+    if unknown: raise bad(f"unknown parameters {sorted(unknown)}")
+    try:
+        seg = cls(**meta["params"])
+        seg._check_params()
+    except (TypeError, ValueError) as e: raise bad(f"bad parameters: {e}") from None
+    m = meta
+    checks = [("method", m["method"] in METHODS and m["method"] == seg.method, "a method matching params"),
+              ("predict_rule_", m["predict_rule_"] in _ARRAYS, f"one of {list(_ARRAYS)}"),
+              ("n_segments_", _is_int(m["n_segments_"]) and m["n_segments_"] >= 1, "an int >= 1"),
+              ("n_noise_", _is_int(m["n_noise_"]) and m["n_noise_"] >= 0, "an int >= 0"),
+              ("n_noise_assigned_", _is_int(m["n_noise_assigned_"]) and m["n_noise_assigned_"] >= 0, "an int >= 0"),
+              ("selection_reason_", isinstance(m["selection_reason_"], str), "a string"),
+              ("n_features_in_", _is_int(m["n_features_in_"]) and m["n_features_in_"] >= 1, "an int >= 1")]
+    for k, ok, want in checks:
+        if not ok: raise bad(f"{k!r} must be {want}, got {m[k]!r}")
+    K, F = m["n_segments_"], m["n_features_in_"]
+    fn = m["feature_names_in"]
+    if fn is not None and not (isinstance(fn, list) and len(fn) == F and all(isinstance(v, str) for v in fn)):
+        raise bad(f"'feature_names_in' must be null or {F} strings")
+    lm = m["label_mapping"]
+    if not (isinstance(lm, dict) and all(k.lstrip("-").isdigit() and _is_int(v) and 0 <= v < K for k, v in lm.items())):
+        raise bad(f"'label_mapping' must map integer labels to segments 0..{K - 1}")
+    for k in _SCALARS: setattr(seg, k, m[k])
+    if fn is not None: seg.feature_names_in_ = np.asarray(fn, dtype=object)
+    seg.label_mapping_ = {int(k): v for k, v in lm.items()}
+    try:
+        ks = m["k_scores"]
+        t = pd.DataFrame.from_records(ks["records"], columns=list(ks["dtypes"]))
+        seg.k_scores_ = t.astype({c: ("float64" if d.startswith("float") else d) for c, d in ks["dtypes"].items()}).set_index(ks["index"])
+    except Exception as e: raise bad(f"'k_scores' is malformed ({type(e).__name__}: {e})") from None
+    # the arrays: exactly the expected names, numbers only, finite, shapes that agree with each other
+    want = {"cluster_centers_", "labels_", *_ARRAYS[seg.predict_rule_], *(["pca_mean_", "pca_components_"] if seg.reduce == "pca" else [])}
+    try:
+        with np.load(nf, allow_pickle=False) as z: arrays = {k: z[k] for k in z.files}
+    except FileNotFoundError: raise FileNotFoundError(f"{nf}: file not found") from None
+    except Exception as e: raise ValueError(f"{nf}: not a readable array file ({type(e).__name__}: {e})") from None
+    if set(arrays) != want:
+        raise ValueError(f"{nf}: unexpected arrays {sorted(set(arrays) - want)} / missing arrays {sorted(want - set(arrays))}")
+    D = arrays["pca_components_"].shape[0] if seg.reduce == "pca" and arrays["pca_components_"].ndim == 2 else F
+    cov = {"diag": (K, D), "full": (K, D, D), "spherical": (K,), "tied": (D, D)}[seg.covariance_type]
+    n_train = arrays["train_X_"].shape[0] if "train_X_" in arrays and arrays["train_X_"].ndim == 2 else -1
+    shapes = {"cluster_centers_": (K, F), "labels_": (arrays["labels_"].shape[0],), "model_centers_": (K, D),
+              "pca_mean_": (F,), "pca_components_": (D, F), "gmm_weights_": (K,), "gmm_means_": (K, D),
+              "gmm_covariances_": cov, "gmm_precisions_cholesky_": cov, "train_X_": (max(n_train, 1), D),
+              "train_labels_": (max(n_train, 1),)}
+    for k, a in arrays.items():
+        integer = k in ("labels_", "train_labels_")
+        if a.dtype.kind not in ("iu" if integer else "f"):
+            raise ValueError(f"{nf}: array {k!r} must be {'integer' if integer else 'float'}, got {a.dtype}")
+        if a.shape != shapes[k] or a.size == 0:
+            raise ValueError(f"{nf}: array {k!r} has shape {a.shape}, expected {shapes[k]} (segments {K}, features {F})")
+        if not integer and not np.isfinite(a).all():
+            raise ValueError(f"{nf}: array {k!r} has {int((~np.isfinite(a)).sum())} NaN/infinite values")
+        if integer and ((a < -1) | (a >= K)).any(): raise ValueError(f"{nf}: array {k!r} has labels outside -1..{K - 1}")
+        if k in ("gmm_weights_",) and (a <= 0).any(): raise ValueError(f"{nf}: array {k!r} must be positive")
+    for k in want: setattr(seg, k, arrays[k])  # only names from the fixed list above
     seg._n_features_out = seg.n_segments_
     return seg
 

@@ -20,8 +20,8 @@ from .privacy import scrub_series, pseudonymise_ids
 
 # %% auto #0
 __all__ = ['TRANSACTION_COLUMNS', 'TEXT_COLUMNS', 'TIME_DTYPE', 'ENCODING_CANDIDATES', 'FORMATS', 'DataError', 'shared_data_dir',
-           'detect_encoding', 'read_table', 'FormatSpec', 'detect_format', 'load_transactions', 'load_texts', 'Ledger',
-           'clean_transactions', 'clean_texts']
+           'detect_encoding', 'read_table', 'FormatSpec', 'detect_format', 'DataWarning', 'load_transactions',
+           'load_texts', 'Ledger', 'date_window', 'clean_transactions', 'clean_texts']
 
 # %% ../nbs/01_data.ipynb #6883d14e
 TRANSACTION_COLUMNS = ["customer_id", "order_id", "time", "product_id", "description", "quantity", "unit_price", "country"]
@@ -247,8 +247,12 @@ def detect_format(df:pd.DataFrame, # a table as read by `read_table`
                     + ". Pass format=... or rename columns with columns={'their_name': 'canonical_name'}")
 
 # %% ../nbs/01_data.ipynb #d5830714
+class DataWarning(UserWarning):
+    "Input rows that were dropped as implausible; the message names the file, the row and the value."
+
 def _bad(file, src:str, canon:str, row:int, value, what:str) -> DataError:
     col = f"{src!r}" if src == canon else f"{src!r} ({canon})"
+    if isinstance(value, np.generic): value = value.item()  # 'inf', not 'np.float64(inf)'
     return DataError(f"{file}: column {col}, row {row}: {what}: {value!r}")
 
 def _str_col(raw:pd.Series) -> pd.Series:
@@ -264,30 +268,85 @@ def _as_id(raw:pd.Series) -> pd.Series:
     return _str_col(raw).str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
 
 def _as_number(raw:pd.Series, file, src:str, canon:str) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw): return raw.astype("float64")
-    s = _str_col(raw)
-    v = pd.to_numeric(s, errors="coerce").astype("float64")
-    bad = (s.notna() & v.isna()).to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise _bad(file, src, canon, i, raw.iloc[i], "not a number")
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        v, bad = raw.astype("float64"), None
+    else:
+        s = _str_col(raw)
+        v = pd.to_numeric(s, errors="coerce").astype("float64")
+        bad = (s.notna() & v.isna()).to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise _bad(file, src, canon, i, raw.iloc[i], "not a number")
+    inf = np.isinf(v.to_numpy())  # "inf" parses as a number, and would poison every sum it enters
+    if inf.any():
+        i = int(np.flatnonzero(inf)[0])
+        raise _bad(file, src, canon, i, raw.iloc[i], f"not a finite number ({int(inf.sum())} such rows)")
     return v
 
-def _as_time(raw:pd.Series, file, src:str, canon:str, formats:tuple=()) -> pd.Series:
+# n/n/yyyy dates (any of / . - as separator), optionally followed by a time: the only layout whose
+# day and month can be swapped without any parser noticing
+_DMY = r"^(\d{1,2})([/.\-])(\d{1,2})[/.\-](\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+
+def _row_of(s:pd.Series, raw:pd.Series, value) -> str:
+    i = int(np.flatnonzero(s.to_numpy(dtype=object) == value)[0])
+    return f"row {i}: {raw.iloc[i]!r}"
+
+def _day_month(uniq:pd.Series, s:pd.Series, raw:pd.Series, file, src:str, canon:str, formats:tuple,
+               dayfirst:bool|None) -> pd.Series:
+    "`uniq` with n/n/yyyy dates rewritten as ISO, day and month told apart by the data, `dayfirst` or the format; else DataError."
+    m = uniq.str.extract(_DMY)
+    has = m[0].notna().to_numpy()
+    if not has.any(): return uniq
+    col = f"{src!r}" if src == canon else f"{src!r} ({canon})"
+    a, b = m[0].to_numpy(dtype=float), m[2].to_numpy(dtype=float)
+    need_d, need_m = has & (a > 12) & (b <= 12), has & (b > 12) & (a <= 12)
+    if dayfirst is not None:
+        wrong = need_m if dayfirst else need_d
+        if wrong.any():
+            raise DataError(f"{file}: column {col}, {_row_of(s, raw, uniq[np.flatnonzero(wrong)[0]])}: not a "
+                            f"{'day/month' if dayfirst else 'month/day'} date, but --{'dayfirst' if dayfirst else 'monthfirst'} was given")
+        order = bool(dayfirst)
+    elif need_d.any() and need_m.any():
+        raise DataError(f"{file}: column {col} mixes day/month and month/day dates, e.g. "
+                        f"{_row_of(s, raw, uniq[np.flatnonzero(need_d)[0]])} (day first) and "
+                        f"{_row_of(s, raw, uniq[np.flatnonzero(need_m)[0]])} (month first); fix the file, "
+                        "or pass --dayfirst or --monthfirst to read all of them one way")
+    elif need_d.any() or need_m.any(): order = bool(need_d.any())
+    else:
+        seps = m.loc[has, 1].unique()
+        rule = next((f.startswith("%d") for f in formats if f[:2] in ("%d", "%m")), None)  # the format's documented order
+        if len(seps) > 1 or (rule is None and (a[has] != b[has]).any()):
+            amb = np.flatnonzero(has & (a != b))
+            if len(seps) > 1: amb = [np.flatnonzero(has & (m[1] == sp).to_numpy())[0] for sp in seps[:2]]
+            ex = " and ".join(_row_of(s, raw, uniq[i]) for i in amb[:2])
+            raise DataError(f"{file}: column {col}: dates such as {ex} read both as day/month and as month/day"
+                            f"{' (mixed separators)' if len(seps) > 1 else ''}; pass --dayfirst or --monthfirst")
+        order = bool(rule)
+    d, mo = (m[0], m[2]) if order else (m[2], m[0])
+    iso = (m[3] + "-" + mo.str.zfill(2) + "-" + d.str.zfill(2)
+           + (" " + m[4].str.zfill(2) + ":" + m[5] + ":" + m[6].fillna("00")).fillna(""))
+    return uniq.where(~has, iso)
+
+def _as_time(raw:pd.Series, file, src:str, canon:str, formats:tuple=(),
+             dayfirst:bool|None=None, # n/n/yyyy dates: True day first, False month first, None: from the data or the format
+            ) -> pd.Series:
     if isinstance(raw.dtype, pd.DatetimeTZDtype): return raw.dt.tz_convert("UTC").dt.tz_localize(None).astype(TIME_DTYPE)
     if pd.api.types.is_datetime64_any_dtype(raw): return raw.astype(TIME_DTYPE)
     s = _as_id(raw) if pd.api.types.is_numeric_dtype(raw) else _str_col(raw)  # 19970101.0 -> '19970101'
     codes, uniq = pd.factorize(s)
-    uniq = pd.Series(uniq, dtype="str")
+    orig = pd.Series(uniq, dtype="str")
+    uniq = _day_month(orig, s, raw, file, src, canon, formats, dayfirst)
+    # the n/n/yyyy layouts were rewritten as ISO above, so a format that reads them one fixed way must not run
+    fmts = [f for f in formats if f[:2] not in ("%d", "%m")] if not uniq.equals(orig) else list(formats)
     t, bad = None, np.zeros(len(uniq), bool)
-    for fmt in (*formats, "ISO8601", "mixed"):
+    for fmt in (*fmts, "ISO8601", "mixed"):
         try: t = pd.to_datetime(uniq, format=fmt, errors="coerce")
         except (ValueError, TypeError): continue  # e.g. mixed time zones
         if isinstance(t.dtype, pd.DatetimeTZDtype): t = t.dt.tz_convert("UTC").dt.tz_localize(None)
         bad = t.isna().to_numpy()
         if not bad.any(): break
     if t is None or bad.any():
-        first = uniq[int(np.flatnonzero(bad)[0])] if t is not None else uniq.iloc[0]
+        first = orig[int(np.flatnonzero(bad)[0])] if t is not None else orig.iloc[0]
         i = int(np.flatnonzero(s.to_numpy(dtype=object) == first)[0])
         raise _bad(file, src, canon, i, raw.iloc[i], "cannot parse as a date")
     vals = t.astype(TIME_DTYPE).to_numpy()
@@ -300,7 +359,7 @@ def _as_time(raw:pd.Series, file, src:str, canon:str, formats:tuple=()) -> pd.Se
 _ID_COLS, _TXT_COLS = {"customer_id", "order_id", "product_id"}, {"description", "country", "kind", "text"}
 _NUM_COLS, _TIME_COLS = {"quantity", "unit_price", "amount", "rating"}, {"time"}
 
-def _to_canonical(raw:pd.DataFrame, spec:FormatSpec, file, out_cols:list[str]) -> pd.DataFrame:
+def _to_canonical(raw:pd.DataFrame, spec:FormatSpec, file, out_cols:list[str], dayfirst:bool|None=None) -> pd.DataFrame:
     picked = {}  # canonical -> source column
     for src, canon in spec.columns.items():
         if src in raw.columns and canon not in picked: picked[canon] = src
@@ -316,7 +375,7 @@ def _to_canonical(raw:pd.DataFrame, spec:FormatSpec, file, out_cols:list[str]) -
         if canon in _ID_COLS: out[canon] = _as_id(col)
         elif canon in _TXT_COLS: out[canon] = _str_col(col)
         elif canon in _NUM_COLS: out[canon] = _as_number(col, file, src, canon)
-        elif canon in _TIME_COLS: out[canon] = _as_time(col, file, src, canon, spec.time_formats)
+        elif canon in _TIME_COLS: out[canon] = _as_time(col, file, src, canon, spec.time_formats, dayfirst)
     df = pd.DataFrame(out, index=raw.index)
     if spec.derive is not None: df = spec.derive(df)
     df = df[out_cols].assign(source=Path(file).name, source_row=np.arange(len(df), dtype="int64"))
@@ -333,6 +392,7 @@ def load_transactions(paths:str|Path|Iterable, # one file or several (e.g. both 
                       columns:dict|None=None, # rename first: {'their_name': 'canonical_name'}
                       sheet:str|int|None=None, # Excel sheet, passed to `read_table`
                       encoding:str|None=None, # text files' encoding, passed to `read_table`; None: detected
+                      dayfirst:bool|None=None, # n/n/yyyy dates: True day first, False month first; None: from the data or the format
                      ) -> pd.DataFrame:
     "Canonical transactions from one or more files, plus `source` and `source_row`; nothing is dropped."
     if format is not None and format not in FORMATS:
@@ -343,7 +403,7 @@ def load_transactions(paths:str|Path|Iterable, # one file or several (e.g. both 
         if "encoding" in raw.attrs: encodings[str(p)] = raw.attrs["encoding"]
         if columns: raw = raw.rename(columns=columns)
         spec = FORMATS[format or detect_format(raw, p)]
-        frames.append(_to_canonical(raw, spec, p, TRANSACTION_COLUMNS))
+        frames.append(_to_canonical(raw, spec, p, TRANSACTION_COLUMNS, dayfirst))
     out = pd.concat(frames, ignore_index=True)
     out.attrs["encodings"] = encodings  # text files only; the pipeline writes them to run.json
     return out
@@ -356,6 +416,7 @@ def load_texts(paths:str|Path|Iterable, # one file or several
                columns:dict|None=None, # rename first: {'their_name': 'canonical_name'}
                sheet:str|int|None=None, # Excel sheet, passed to `read_table`
                encoding:str|None=None, # text files' encoding, passed to `read_table`; None: detected
+               dayfirst:bool|None=None, # n/n/yyyy dates: True day first, False month first; None: from the data
               ) -> pd.DataFrame:
     "Canonical text events from one or more files, plus `source` and `source_row`; nothing is dropped."
     frames, encodings = [], {}
@@ -363,7 +424,7 @@ def load_texts(paths:str|Path|Iterable, # one file or several
         raw = read_table(p, sheet=sheet, encoding=encoding)
         if "encoding" in raw.attrs: encodings[str(p)] = raw.attrs["encoding"]
         if columns: raw = raw.rename(columns=columns)
-        df = _to_canonical(raw, _TEXT_SPEC, p, [c for c in TEXT_COLUMNS if c in raw.columns])
+        df = _to_canonical(raw, _TEXT_SPEC, p, [c for c in TEXT_COLUMNS if c in raw.columns], dayfirst)
         if "kind" not in df: df = df.assign(kind=pd.Series("text", index=df.index, dtype="str"))
         if "rating" not in df: df = df.assign(rating=np.nan)
         frames.append(df[TEXT_COLUMNS + ["source", "source_row"]])
@@ -428,6 +489,9 @@ class Ledger:
         return (f"<p><b>Ledger</b>: {self.n_input:,} input {self.name}</p>" + fr.to_html(index=False)
                 + (f"<ul>{notes}</ul>" if notes else ""))
 
+# %% ../nbs/01_data.ipynb #h4rd0001
+import warnings
+
 # %% ../nbs/01_data.ipynb #55b813ea
 _TX_SORT = ["customer_id", "time", "order_id", "product_id", "description", "quantity", "unit_price", "country",
             "source", "source_row"]
@@ -469,16 +533,67 @@ def _finish_clean(df:pd.DataFrame, led:Ledger, text_col:str, scrub:bool, sort_ke
     led.check()
     return out, led
 
+def _where(df:pd.DataFrame, m:np.ndarray, col:str) -> str:
+    "'file row N: value' of the flagged row with the smallest (source, source_row): the same for any row order."
+    bad = df[m]
+    if "source" in bad and "source_row" in bad: bad = bad.sort_values(["source", "source_row"], kind="mergesort")
+    r = bad.iloc[0]
+    v = r[col].isoformat(sep=" ") if isinstance(r[col], pd.Timestamp) else f"{r[col]:g}"
+    return f"{r['source']} row {r['source_row']}: {col} {v}" if "source" in bad else f"{col} {v}"
+
+def _implausible(df:pd.DataFrame, led:Ledger, mask, reason:str, col:str, bounds:str) -> pd.DataFrame:
+    "Drop the rows of `mask` under `reason`, with a `DataWarning` (and a ledger note) naming one of them."
+    m = np.asarray(mask, dtype=bool)
+    if not m.any(): return df  # listed in the ledger only when it happens, like a note
+    ex = _where(df, m, col)
+    led.note(f"{reason}: example", ex)
+    warnings.warn(f"{int(m.sum())} transaction line(s) with {col} outside {bounds} dropped as '{reason}', "
+                  f"e.g. {ex}", DataWarning, stacklevel=3)
+    return led.drop(df, m, reason)
+
+def date_window(times:pd.Series, # the times of the lines to check
+                min_time="1990-01-01", # earliest plausible time; None: no lower bound
+                max_time="auto", # latest plausible time; "auto": the earlier of tomorrow and a year after the typical newest (99th percentile); None: none
+               ) -> tuple[pd.Timestamp|None, pd.Timestamp|None]:
+    "The (lower, upper) bounds of plausible transaction times; a stray 2099 or 1900 cannot move either."
+    lo = None if min_time is None else pd.Timestamp(min_time)
+    if isinstance(max_time, str) and max_time == "auto":
+        t = times.dropna()
+        t = t[t >= lo] if lo is not None else t
+        tomorrow = pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
+        # "typical": the 99th percentile, and never one of the two newest lines, so one stray year in a small file cannot set it
+        q = t.quantile(min(0.99, 1 - 2 / len(t)) if len(t) > 2 else 0.0, interpolation="lower") if len(t) else None
+        hi = min(tomorrow, q.normalize() + pd.Timedelta(days=366)) if q is not None else tomorrow
+    else: hi = None if max_time is None else pd.Timestamp(max_time)
+    if lo is not None and hi is not None and lo >= hi: raise ValueError(f"the date window {lo.date()} .. {hi.date()} is empty")
+    return lo, hi
+
 def clean_transactions(df:pd.DataFrame, # canonical transactions (from `load_transactions`)
                        scrub:bool=True, # mask personal data in `description`
+                       min_time="1990-01-01", # lines before this are "date outside plausible window"; None: no bound
+                       max_time="auto", # lines at or after this too; "auto": see `date_window`; None: no bound
+                       max_quantity:float=1e6, # |quantity| above this is an "implausible quantity"; None: no bound
+                       max_unit_price:float=1e6, # unit price above this is an "implausible unit price"; None: no bound
                       ) -> tuple[pd.DataFrame, Ledger]:
     "Drop unusable lines for named reasons, flag cancellations, scrub descriptions, sort; returns (clean, ledger)."
     led = Ledger(len(df), "transaction lines")
     df = _coerce(df, TRANSACTION_COLUMNS, "transactions")
     df = led.drop(df, _blank(df["customer_id"]), "missing customer id")
     df = led.drop(df, df["time"].isna(), "missing time")
+    lo, hi = date_window(df["time"], min_time, max_time)
+    out = np.zeros(len(df), bool)
+    if lo is not None: out |= (df["time"] < lo).to_numpy()
+    if hi is not None: out |= (df["time"] >= hi).to_numpy()
+    df = _implausible(df, led, out, "date outside plausible window", "time",
+                      f"{lo.date() if lo is not None else '...'} .. {(hi - pd.Timedelta(days=1)).date() if hi is not None else '...'}")
     df = led.drop(df, df["quantity"].isna() | (df["quantity"] == 0), "zero quantity")
     df = led.drop(df, df["unit_price"].isna() | (df["unit_price"] <= 0), "non-positive unit price")
+    if max_quantity is not None:
+        df = _implausible(df, led, (df["quantity"].abs() > max_quantity).to_numpy(), "implausible quantity", "quantity",
+                          f"+-{max_quantity:g}")
+    if max_unit_price is not None:
+        df = _implausible(df, led, (df["unit_price"] > max_unit_price).to_numpy(), "implausible unit price", "unit_price",
+                          f"0 .. {max_unit_price:g}")
     canc = (df["order_id"].str.match(r"C\d").fillna(False) | (df["quantity"] < 0)).to_numpy(dtype=bool)
     led.note("cancellation lines kept", int(canc.sum()))
     led.note("cancellation lines made negative", int((canc & (df["quantity"] > 0).to_numpy()).sum()))

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from .data import DataError
 
 # %% auto #0
-__all__ = ['default_model', 'Encoder', 'embed_texts', 'FeatureFuser']
+__all__ = ['default_model', 'check_model', 'Encoder', 'embed_texts', 'FeatureFuser']
 
 # %% ../nbs/04_embed.ipynb #bf980f2b
 def default_model() -> str:
@@ -95,6 +95,44 @@ def _loaded_digest(model, tokenizer) -> str:
     h.update(json.dumps(sorted(tokenizer.get_vocab().items())).encode())
     return h.hexdigest()
 
+# %% ../nbs/04_embed.ipynb #h4rd0101
+_PICKLE_WEIGHTS = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+
+def check_model(model:str|Path|None, # Hugging Face name or local folder; None: the packaged all-MiniLM-L6-v2
+                what:str="--model", # how the caller names it, for the message
+               ) -> str:
+    "The model's name or folder if it loads offline from safetensors; else `DataError` saying how to supply one. Reads no weights."
+    name = str(model) if model is not None else default_model()
+    p = Path(name).expanduser()
+    if p.is_dir():
+        if not (p/"config.json").is_file():
+            raise DataError(f"{what} {name}: the folder has no config.json, so it is not a Hugging Face model folder "
+                            "(one written by save_pretrained)")
+        files = [f.name for f in p.iterdir() if f.is_file()]
+        if not any(f.endswith(".safetensors") for f in files):
+            pick = sorted(f for f in files if f.endswith(_PICKLE_WEIGHTS))
+            if pick:
+                raise DataError(f"{what} {name}: only pickle-based weights ({', '.join(pick)}); custseg loads safetensors "
+                                "only, because a pickle file can run code when it is loaded. Convert it where you trust it: "
+                                "AutoModel.from_pretrained(folder).save_pretrained(folder, safe_serialization=True)")
+            raise DataError(f"{what} {name}: the folder holds no *.safetensors weights")
+        return str(p)
+    if p.exists(): raise DataError(f"{what} {name}: not a folder (a model is a folder with config.json and *.safetensors)")
+    if p.is_absolute() or name.startswith((".", "~")) or name.count("/") > 1 or "\\" in name:  # a path, not an org/name id
+        raise DataError(f"{what} {name}: the model folder does not exist")
+    # a hub name: only the local cache counts, nothing is downloaded at run time
+    from huggingface_hub import try_to_load_from_cache
+    try: cfg = try_to_load_from_cache(name, "config.json")
+    except Exception: cfg = None  # not even a valid repository id
+    if not isinstance(cfg, str):
+        raise DataError(f"{what} {name}: not a local folder and not in the Hugging Face cache, and custseg never downloads "
+                        "at run time; on a machine with network run AutoModel.from_pretrained(name).save_pretrained(folder) "
+                        "(and the same for AutoTokenizer), copy the folder here and pass its path")
+    snap = Path(cfg).parent
+    if not any(snap.glob("*.safetensors")):
+        raise DataError(f"{what} {name}: the cached copy has no *.safetensors weights; custseg loads safetensors only")
+    return name
+
 # %% ../nbs/04_embed.ipynb #9885a475
 def _as_texts(texts) -> list:
     "A list of str from a list, tuple, array or Series; anything else (None, NaN, numbers) is a `DataError`."
@@ -152,14 +190,12 @@ class Encoder:
     def _load(self):
         "Load tokenizer and model on first use."
         if self._model is not None: return
-        p = Path(self.model_name).expanduser()
-        if not p.is_dir() and (p.is_absolute() or self.model_name.startswith((".", "~")) or p.exists()):
-            raise FileNotFoundError(f"model folder {self.model_name!r} does not exist (or is not a folder)")
+        check_model(self.model_name, "model")  # a folder or a cached name, safetensors weights: else a clear DataError
         from transformers import AutoModel, AutoTokenizer
         try:
-            with _quiet_transformers():
-                tok = AutoTokenizer.from_pretrained(self.model_name)
-                model = AutoModel.from_pretrained(self.model_name)
+            with _quiet_transformers():  # offline, and never a pickle file: loading one can run code
+                tok = AutoTokenizer.from_pretrained(self.model_name, local_files_only=True)
+                model = AutoModel.from_pretrained(self.model_name, local_files_only=True, use_safetensors=True)
         except OSError as e:
             raise OSError(f"cannot load the model {self.model_name!r}: not a model folder, and not a Hugging Face name "
                           f"that is cached or downloadable here ({e})") from e
@@ -184,7 +220,7 @@ class Encoder:
             if self._model is not None: self._dim = int(self._model.config.hidden_size)
             else:
                 from transformers import AutoConfig
-                self._dim = int(AutoConfig.from_pretrained(self.model_name).hidden_size)
+                self._dim = int(AutoConfig.from_pretrained(self.model_name, local_files_only=True).hidden_size)
         return self._dim
 
     @property

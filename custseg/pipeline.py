@@ -4,7 +4,8 @@
 
 # %% ../nbs/07_pipeline.ipynb #aa085cca
 from __future__ import annotations
-import json, os, platform, tempfile, time
+import json, os, platform, shutil, tempfile, time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
@@ -13,14 +14,14 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['NOISE_NAME', 'atomic_write', 'write_json', 'package_versions', 'SegmentationResult', 'load_result', 'Segmentation',
-           'segment_customers']
+__all__ = ['NOISE_NAME', 'atomic_write', 'write_json', 'check_out_dir', 'staged_dir', 'package_versions', 'SegmentationResult',
+           'load_result', 'Segmentation', 'segment_customers']
 
 # %% ../nbs/07_pipeline.ipynb #d9ff3ad5
-from .data import clean_transactions, clean_texts, Ledger
+from .data import clean_transactions, clean_texts, Ledger, DataError
 from .features import customer_features, customer_documents, default_cutoff, FEATURE_COLUMNS
-from .embed import Encoder, FeatureFuser, default_model
-from .cluster import Segmenter, agreement_scores
+from .embed import Encoder, FeatureFuser, default_model, check_model
+from .cluster import Segmenter, agreement_scores, _strict_json, _is_int
 from .profile import profile_segments, map_2d
 from .explain import segment_rules, explain_customers, transition_matrix, transition_summary
 from .language import unknown_token_rate, warn_unknown
@@ -62,6 +63,68 @@ def write_json(path, obj) -> Path:
     text = json.dumps(obj, indent=2, default=_json_default, ensure_ascii=False)
     return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
+# %% ../nbs/07_pipeline.ipynb #h4rd0202
+# what a custseg run (or assign) folder may hold: anything else means the folder is someone else's, and is not replaced
+_RUN_ENTRIES = {"segments.parquet", "profiles.json", "k_scores.csv", "run.json", "customer_matrix.npy", "segmentation",
+                "report.ipynb", "report.html", "assignments.parquet", "assign.json"}
+
+def _existing_ancestor(p:Path) -> Path:
+    for a in (p, *p.parents):
+        if a.exists(): return a
+    return Path(p.anchor or ".")
+
+def _refuse_foreign(out:Path, what:str):
+    "ValueError when the folder `out` holds entries a custseg run does not write: it would be replaced with them."
+    if not out.is_dir(): return
+    foreign = sorted(f.name for f in out.iterdir() if f.name not in _RUN_ENTRIES and not f.name.startswith("."))
+    if foreign:
+        raise ValueError(f"{what} {out}: the folder holds files that are not from a custseg run (e.g. {foreign[0]!r}), "
+                         "and a run replaces its folder as a whole; choose a new or empty folder")
+
+def check_out_dir(out, # the folder a command will write
+                  what:str="--out", # how the caller names it, for the message
+                 ) -> Path:
+    "`out` as an absolute path if a run can be written there; else `ValueError` saying why. Creates nothing."
+    out = Path(out).expanduser().absolute()
+    if out.exists() and not out.is_dir(): raise ValueError(f"{what} {out}: is a file, not a folder; choose another name")
+    _refuse_foreign(out, what)
+    anc = _existing_ancestor(out.parent)
+    if not anc.is_dir(): raise ValueError(f"{what} {out}: {anc} is a file, so no folder can be created under it")
+    try: os.rmdir(tempfile.mkdtemp(dir=anc, prefix=".custseg-probe-"))  # the only honest test of "writable"
+    except OSError as e:
+        raise ValueError(f"{what} {out}: cannot write in {anc} ({e.strerror or e}); choose a writable folder") from None
+    return out
+
+def _exchange(a:Path, b:Path) -> bool:
+    "Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where that is not available."
+    try:
+        import ctypes, ctypes.util
+        f = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True).renameat2
+    except (OSError, AttributeError): return False
+    return f(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0  # AT_FDCWD, RENAME_EXCHANGE
+
+@contextmanager
+def staged_dir(out, # the folder to (re)place
+              ):
+    "Yield an empty temporary sibling of `out`; on success it replaces `out` as a whole, on any error it is deleted."
+    out = Path(out).expanduser().absolute()
+    if out.exists() and not out.is_dir(): raise ValueError(f"{out}: is a file, not a folder")
+    _refuse_foreign(out, "the run folder")  # never delete someone else's files along with an old run
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
+    try:
+        yield tmp
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private
+        if not out.exists(): os.rename(tmp, out)
+        elif _exchange(tmp, out): shutil.rmtree(tmp)  # tmp now holds the old run
+        else:  # two renames: for an instant there is no folder, but never a mixed one
+            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+            os.rename(out, old/"run"); os.rename(tmp, out); shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
 # %% ../nbs/07_pipeline.ipynb #b990d8de
 _VERSIONED = ["custseg", "torch", "transformers", "scikit-learn", "pandas", "numpy"]
 
@@ -87,8 +150,13 @@ class SegmentationResult:
     @property
     def n_segments(self) -> int: return len(self.profiles)
 
-    def save(self, out_dir) -> Path:
-        "Write segments.parquet, profiles.json, k_scores.csv, customer_matrix.npy, segmentation/ and run.json, each atomically."
+    def save(self, out_dir, # the run folder
+             staged:bool=True, # write a temporary sibling and swap it in (see `staged_dir`); False: write into `out_dir`
+            ) -> Path:
+        "Write segments.parquet, profiles.json, k_scores.csv, customer_matrix.npy, segmentation/ and run.json: all old or all new."
+        if staged:
+            with staged_dir(out_dir) as tmp: self.save(tmp, staged=False)
+            return Path(out_dir)
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         atomic_write(out/"segments.parquet", lambda tmp: self.customers.to_parquet(tmp, index=False))
@@ -138,6 +206,11 @@ class Segmentation:
 
     def encoder(self, encoder:Encoder=None, cache=True, show_progress:bool=True) -> Encoder:
         "An encoder for this segmentation's model; refuses one whose weights differ."
+        if encoder is None:
+            try: check_model(self.model, "the segmentation's model")
+            except DataError as e:
+                raise DataError(f"{e}. These segments were fitted with that model (fingerprint {self.fingerprint}); "
+                                "pass --model with a folder holding the same weights") from None
         enc = encoder if encoder is not None else Encoder(self.model, max_length=self.max_length, cache=cache,
                                                           show_progress=show_progress)
         if enc.fingerprint != self.fingerprint:
@@ -164,13 +237,18 @@ class Segmentation:
                texts:pd.DataFrame=None, # their text events
                cutoff=None, # history before this date; default: day after their last row
                encoder:Encoder=None, cache=True, show_progress:bool=True,
+               cleaning:dict=None, # plausibility bounds passed to `clean_transactions` (min_time, max_quantity, ...)
               ) -> tuple[pd.DataFrame, dict]:
         "Place customers in the fitted segments; returns (assignments, ledgers)."
-        tx, tx_led = clean_transactions(transactions)
+        enc = self.encoder(encoder, cache, show_progress)  # a missing or different model fails before any data work
+        tx, tx_led = clean_transactions(transactions, **(cleaning or {}))
         ev, ev_led = clean_texts(texts) if texts is not None and len(texts) else (None, None)
-        if len(tx) == 0: raise ValueError("no transactions left after cleaning; see the ledger: " + str(tx_led.to_dict()))
+        _check_usable(tx, tx_led, min_customers=1)
         cutoff = pd.Timestamp(cutoff) if cutoff is not None else default_cutoff(tx)
-        feats, docs, X = self.featurize(tx, ev, cutoff, self.encoder(encoder, cache, show_progress))
+        if enc.dim + len(self.fuser.feature_names_in_) != self.segmenter.n_features_in_:
+            raise DataError(f"the segmentation expects {self.segmenter.n_features_in_} columns, but the model gives "
+                            f"{enc.dim} + {len(self.fuser.feature_names_in_)} behaviour numbers")
+        feats, docs, X = self.featurize(tx, ev, cutoff, enc)
         out = self.label(X, feats.index).reset_index()
         return out, {"transactions": tx_led.to_dict(), "texts": ev_led.to_dict() if ev_led else None,
                      "cutoff": cutoff.isoformat()}
@@ -187,15 +265,65 @@ class Segmentation:
 
     @classmethod
     def load(cls, folder) -> Segmentation:
-        "Read a folder written by `save` (JSON and arrays only; nothing is executed)."
+        "Read a folder written by `save`: JSON and plain arrays only, every key, type, range and shape checked."
         folder = Path(folder)
         if (folder/"segmentation"/"segmentation.json").exists(): folder = folder/"segmentation"  # a run folder
         f = folder/"segmentation.json"
-        if not f.exists(): raise FileNotFoundError(f"{folder} holds no segmentation.json (is it a custseg run folder?)")
-        d = json.loads(f.read_text(encoding="utf-8"))
+        if not f.is_file(): raise FileNotFoundError(f"{folder} holds no segmentation.json (is it a custseg run folder?)")
+        d = _strict_json(f)
+        _check_schema(d, _SEGMENTATION_SCHEMA, f)
+        try: fuser = FeatureFuser.from_dict(_check_fuser(d["fuser"], f))
+        except (KeyError, TypeError, ValueError) as e: raise ValueError(f"{f}: 'fuser' is malformed ({e})") from None
+        seg = Segmenter.load(folder/"segmenter")
+        names = {int(k): v for k, v in d["names"].items()}
+        if sorted(names) != list(range(seg.n_segments_)):
+            raise ValueError(f"{f}: 'names' must name segments 0..{seg.n_segments_ - 1}, got {sorted(names)}")
+        if seg.n_features_in_ <= len(fuser.feature_names_in_):
+            raise ValueError(f"{f}: the segmenter expects {seg.n_features_in_} columns, no more than the "
+                             f"{len(fuser.feature_names_in_)} behaviour numbers: the files do not belong together")
         return cls(model=d["model"], fingerprint=d["fingerprint"], max_length=d["max_length"], max_words=d["max_words"],
-                   fuser=FeatureFuser.from_dict(d["fuser"]), segmenter=Segmenter.load(folder/"segmenter"),
-                   names={int(k): v for k, v in d["names"].items()}, cutoff=d["cutoff"])
+                   fuser=fuser, segmenter=seg, names=names, cutoff=d["cutoff"])
+
+def _iso(v) -> bool:
+    try: pd.Timestamp(v); return isinstance(v, str)
+    except (ValueError, TypeError): return False
+
+# key -> (test, what it must be); every key is required and no other is allowed
+_SEGMENTATION_SCHEMA = {
+    "format": (lambda v: v == "custseg.segmentation/1", "'custseg.segmentation/1'"),
+    "custseg": (lambda v: v is None or isinstance(v, str), "a version string or null"),
+    "model": (lambda v: v is None or (isinstance(v, str) and v.strip() != ""), "a model folder or name, or null"),
+    "fingerprint": (lambda v: isinstance(v, str) and len(v) == 32 and all(c in "0123456789abcdef" for c in v), "32 hex digits"),
+    "max_length": (lambda v: _is_int(v) and 2 <= v <= 100_000, "an int in 2..100000"),
+    "max_words": (lambda v: _is_int(v) and 1 <= v <= 1_000_000, "an int in 1..1000000"),
+    "fuser": (lambda v: isinstance(v, dict), "an object"),
+    "names": (lambda v: isinstance(v, dict) and all(k.isdigit() and isinstance(n, str) for k, n in v.items()), "segment number -> name"),
+    "cutoff": (_iso, "an ISO date"),
+}
+
+def _check_schema(d, schema:dict, f:Path):
+    if not isinstance(d, dict): raise ValueError(f"{f}: expected a JSON object, got {type(d).__name__}")
+    extra, missing = sorted(set(d) - set(schema)), sorted(set(schema) - set(d))
+    if extra or missing: raise ValueError(f"{f}: unknown keys {extra} / missing keys {missing}")
+    for k, (ok, want) in schema.items():
+        if not ok(d[k]): raise ValueError(f"{f}: {k!r} must be {want}, got {d[k]!r}"[:300])
+
+def _check_fuser(d:dict, f:Path) -> dict:
+    "The fuser's dict if its numbers are sane: weight in [0, 1], equal lengths, finite, positive scales."
+    if set(d) != {"numeric_weight", "log_transform", "clip", "feature_names_in", "mean", "scale"}:
+        raise ValueError(f"keys {sorted(d)}")
+    w, names, mean, scale = d["numeric_weight"], d["feature_names_in"], d["mean"], d["scale"]
+    if not (isinstance(w, (int, float)) and not isinstance(w, bool) and 0 <= w <= 1): raise ValueError(f"numeric_weight {w!r}")
+    if not isinstance(d["log_transform"], bool): raise ValueError(f"log_transform {d['log_transform']!r}")
+    if not (d["clip"] is None or (isinstance(d["clip"], (int, float)) and d["clip"] > 0)): raise ValueError(f"clip {d['clip']!r}")
+    if not (isinstance(names, list) and names and all(isinstance(n, str) for n in names)): raise ValueError("feature_names_in")
+    for k, v in (("mean", mean), ("scale", scale)):
+        if not (isinstance(v, list) and len(v) == len(names) and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                                                     and np.isfinite(x) for x in v)):
+            raise ValueError(f"{k} must be {len(names)} finite numbers")
+    if any(x <= 0 for x in scale): raise ValueError("scale must be positive")
+    return d
+
 
 # %% ../nbs/07_pipeline.ipynb #4cbb417f
 class _Timer:
@@ -209,9 +337,32 @@ class _Timer:
         return _Stage()
 
 def _default_model_ref(enc:Encoder) -> str|None:
-    "None when `enc` is the packaged default (portable across machines), else its name or folder."
-    try: return None if Path(enc.model_name).resolve() == Path(default_model()).resolve() else str(enc.model_name)
+    "None for the packaged default (portable across machines); a folder as its absolute path (works from any directory); else the name."
+    try:
+        p = Path(enc.model_name).expanduser()
+        if p.resolve() == Path(default_model()).resolve(): return None
+        return str(p.resolve()) if p.is_dir() else str(enc.model_name)
     except (OSError, TypeError): return str(enc.model_name)
+
+def _check_usable(tx:pd.DataFrame, led:Ledger, min_customers:int=3):
+    "DataError in one line when cleaned transactions cannot be segmented: nothing left, no purchases, too few customers."
+    if len(tx) == 0:
+        why = ", ".join(f"{n:,} {r}" for r, n in led.dropped.items() if n)
+        raise DataError(f"no usable transaction lines: all {led.n_input:,} input lines were dropped ({why})")
+    buy = ~tx["is_cancellation"].to_numpy(dtype=bool)
+    if not buy.any():
+        raise DataError(f"no purchases: all {len(tx):,} usable lines are cancellations or returns (negative quantities or "
+                        "'C' invoices); segments need customers who bought something")
+    n = tx.loc[buy, "customer_id"].nunique()
+    if n < min_customers:
+        raise DataError(f"only {n} customer(s) with purchases; segmenting needs at least {min_customers}")
+
+def _check_k(n_segments, k_max:int, method:str):
+    "ValueError for a number of segments that cannot work, before any data is read."
+    if isinstance(n_segments, np.integer): n_segments = int(n_segments)
+    if n_segments != "auto" and not (_is_int(n_segments) and n_segments >= 2):
+        raise ValueError(f"--k must be 'auto' or an integer >= 2 (one segment explains nothing), got {n_segments!r}")
+    if not (isinstance(k_max, (int, np.integer)) and k_max >= 2): raise ValueError(f"--k-max must be an integer >= 2, got {k_max!r}")
 
 # %% ../nbs/07_pipeline.ipynb #de09b195
 def segment_customers(
@@ -233,21 +384,28 @@ def segment_customers(
     cache=True, # embedding cache: True (default folder), a folder, or False
     show_progress:bool=True,
     sources:list=None, # input file names, recorded in run.json
+    cleaning:dict=None, # plausibility bounds for `clean_transactions` (min_time, max_time, max_quantity, max_unit_price)
 ) -> SegmentationResult:
     "Clean, featurise, embed, segment and explain customers; returns a `SegmentationResult`."
+    _check_k(n_segments, k_max, method)
+    if not 0 <= numeric_weight <= 1: raise ValueError(f"numeric_weight must be in [0, 1], got {numeric_weight}")
+    cutoff = _as_date(cutoff, "cutoff") if cutoff is not None else None
+    if previous_cutoff is not None: _previous(previous_cutoff, cutoff or pd.Timestamp("2000-01-01"))  # parses, or says why
     timer = _Timer()
     with timer("clean"):
-        tx, tx_ledger = clean_transactions(transactions)
+        tx, tx_ledger = clean_transactions(transactions, **(cleaning or {}))
         ev, ev_ledger = clean_texts(texts) if texts is not None and len(texts) else (None, None)
-        if len(tx) == 0: raise ValueError("no transactions left after cleaning; see the ledger: " + str(tx_ledger.to_dict()))
-        cutoff = pd.Timestamp(cutoff) if cutoff is not None else default_cutoff(tx)
+        _check_usable(tx, tx_ledger)
+        cutoff = cutoff if cutoff is not None else default_cutoff(tx)
         # the text encoding each input file was read with (custseg.data.read_table)
         if transactions.attrs.get("encodings"): tx_ledger.note("encodings", dict(transactions.attrs["encodings"]))
         if ev_ledger is not None and texts.attrs.get("encodings"): ev_ledger.note("encodings", dict(texts.attrs["encodings"]))
     with timer("features"):
         feats = customer_features(tx, cutoff=cutoff)
         docs = customer_documents(tx, ev, cutoff=cutoff, max_words=max_words)
-        if len(feats) < 3: raise ValueError(f"only {len(feats)} customer(s) have history before the cutoff {cutoff.date()}")
+        if len(feats) < 3: raise DataError(f"only {len(feats)} customer(s) have history before the cutoff {cutoff.date()}; need at least 3")
+        if n_segments != "auto" and n_segments >= len(feats):
+            raise DataError(f"--k {n_segments} needs more than {n_segments} customers, but there are {len(feats)}")
     with timer("embed"):
         enc = encoder if encoder is not None else Encoder(model, cache=cache, show_progress=show_progress)
         text_emb = enc.encode(docs.tolist())
@@ -259,11 +417,18 @@ def segment_customers(
             if msg: warnings_.append(msg)
         fuser = FeatureFuser(numeric_weight=numeric_weight).fit(feats[FEATURE_COLUMNS])
         X = fuser.transform(text_emb, feats[FEATURE_COLUMNS])
+        n_distinct = len(np.unique(X.round(5), axis=0))
+        if n_distinct < 2 or (n_segments != "auto" and n_distinct < n_segments):
+            raise DataError(f"the {len(feats)} customers have only {n_distinct} distinct behaviour-and-document profile(s), "
+                            f"too few for {n_segments if n_segments != 'auto' else 2} segments: nothing tells them apart")
     with timer("cluster"):
         k_max_eff = min(k_max, len(feats) - 1)
         seg = Segmenter(n_segments=n_segments, k_min=min(k_min, k_max_eff), k_max=k_max_eff, method=method,
                         reduce=reduce, assign_noise=assign_noise, random_state=seed).fit(X)
         labels = pd.Series(seg.labels_, index=feats.index, name="segment")
+        if seg.n_segments_ < 2:
+            raise DataError(f"{method} found {seg.n_segments_} segment(s) among {len(feats)} customers "
+                            f"({int((seg.labels_ < 0).sum())} noise); use --method kmeans, or more customers")
     with timer("profile"):
         ok = labels.to_numpy() >= 0  # noise customers are not part of any segment's profile
         profiles = profile_segments(feats[ok], labels[ok], X[ok], seg.cluster_centers_, tx, texts=ev, documents=docs[ok])
@@ -330,12 +495,21 @@ def segment_customers(
     return SegmentationResult(customers=customers, profiles=profiles, k_scores=seg.k_scores_, run=run, embeddings=X,
                               segmentation=segmentation)
 
+def _as_date(v, option:str) -> pd.Timestamp:
+    "A date from an option's value, or ValueError naming the option and the value."
+    try: t = pd.Timestamp(v)
+    except (ValueError, TypeError) as e: raise ValueError(f"--{option.replace('_', '-')} {v!r}: not a date (use e.g. 2011-09-01)") from None
+    if pd.isna(t): raise ValueError(f"--{option.replace('_', '-')} {v!r}: not a date (use e.g. 2011-09-01)")
+    return t.tz_convert("UTC").tz_localize(None) if t.tz is not None else t
+
 def _previous(previous_cutoff, cutoff:pd.Timestamp) -> pd.Timestamp:
     "A date, or a span before the cutoff such as '90D' or a Timedelta."
     if isinstance(previous_cutoff, pd.Timedelta): return cutoff - previous_cutoff
     if isinstance(previous_cutoff, str) and previous_cutoff[-1:].upper() == "D" and previous_cutoff[:-1].isdigit():
+        if int(previous_cutoff[:-1]) < 1: raise ValueError(f"--previous-cutoff {previous_cutoff!r}: the span must be at least 1 day")
         return cutoff - pd.Timedelta(days=int(previous_cutoff[:-1]))
-    return pd.Timestamp(previous_cutoff)
+    try: return _as_date(previous_cutoff, "previous_cutoff")
+    except ValueError: raise ValueError(f"--previous-cutoff {previous_cutoff!r}: not a date, a span like 90D, or 'none'") from None
 
 def _as_text(v) -> str:
     "Lists of (name, weight) or names as one readable string for the parquet file."

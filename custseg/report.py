@@ -41,6 +41,7 @@ def render_report(run_dir, # folder written by `SegmentationResult.save`
                   kernel:str="python3", # Jupyter kernel that executes the notebook
                   timeout:int=1800, # seconds allowed per cell
                   progress:bool=False, # papermill's progress bar
+                  record_as=None, # the folder named in the saved notebook, when `run_dir` is a staging folder renamed later
                  ) -> Path:
     "Execute the report notebook on `run_dir` with papermill and write a self-contained HTML file."
     run_dir = Path(run_dir).resolve()
@@ -52,6 +53,8 @@ def render_report(run_dir, # folder written by `SegmentationResult.save`
         pm.execute_notebook(str(template), str(tmp_nb), parameters={"run_dir": str(run_dir)}, kernel_name=kernel,
                             progress_bar=progress, execution_timeout=timeout, cwd=str(run_dir))
         nb = nbformat.read(tmp_nb, as_version=4)
+        if record_as is not None:  # the saved notebook names (and reruns on) the final folder, not the staging one
+            nb = nbformat.reads(nbformat.writes(nb).replace(str(run_dir), str(Path(record_as).absolute())), as_version=4)
         atomic_write(executed, lambda p: nbformat.write(nb, p))
     html = offline_html(nb)
     return atomic_write(out, lambda p: Path(p).write_text(html, encoding="utf-8"))
