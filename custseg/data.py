@@ -248,7 +248,7 @@ def detect_format(df:pd.DataFrame, # a table as read by `read_table`
 
 # %% ../nbs/01_data.ipynb #d5830714
 class DataWarning(UserWarning):
-    "Input rows that were dropped as implausible; the message names the file, the row and the value."
+    "What a user must know about the input: rows dropped as implausible (naming file, row and value), text the model cannot read."
 
 def _bad(file, src:str, canon:str, row:int, value, what:str) -> DataError:
     col = f"{src!r}" if src == canon else f"{src!r} ({canon})"

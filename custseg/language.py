@@ -12,6 +12,8 @@ import warnings
 
 import numpy as np
 
+from .data import DataWarning
+
 # %% auto #0
 __all__ = ['TOKEN_PATTERN', 'CJK_RE', 'CHINESE_STOP_WORDS', 'SKLEARN_TOKEN_PATTERN', 'has_cjk', 'tokenize', 'vectorizer_args',
            'cjk_font', 'cjk_labels', 'unknown_token_rate', 'warn_unknown']
@@ -145,5 +147,5 @@ def warn_unknown(stats:dict, # output of `unknown_token_rate`
            f"unknown to {model} ({stats['docs_over_threshold']:.0%} of the documents have more than "
            f"{stats['threshold']:.0%}); segments then rest on behaviour and product words. Use a multilingual "
            "encoder with --model (README: 'Chinese and other languages')")
-    warnings.warn(msg, stacklevel=2)
+    warnings.warn(msg, DataWarning, stacklevel=2)  # DataWarning: the command line prints it as one line
     return msg
