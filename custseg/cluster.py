@@ -434,7 +434,7 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         rows, fits = {}, {}
         def score(c, n_init):
             lab, mod, state = self._fit_one(S_, c, n_init=n_init)
-            fits[c] = (lab, mod, state)
+            fits[c] = lab.astype(np.int32) if search else (lab, mod, state)  # a search refits its choice: keep labels only
             row = {key: c, **_scores(S_, _fill_noise(S_, lab), sample, D), "n_segments": len(np.unique(lab[lab >= 0])), "n_noise": int((lab < 0).sum())}
             if self.method in ("kmeans", "minibatch"): row["inertia"] = float(mod.inertia_)
             if self.method == "gmm": row["bic"] = float(mod.bic(S_))
@@ -453,8 +453,7 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
             table = _select_table(list(rows.values()), crit, rule, key, self.min_segment_share)
         c = table.index[table["chosen"]][0]
         c = int(c) if key != "eps" else float(c)
-        lab, mod, state = fits[c]
-        if search: lab, mod, state = self._final_fit(Z, c, lab)
+        lab, mod, state = self._final_fit(Z, c, fits[c]) if search else fits[c]
         if lab.max() < 0:
             raise ValueError(f"method={self.method!r} found no segments at {key}={c} (all {n} rows are noise); "
                              f"try {'a larger eps or a smaller min_samples' if key == 'eps' else 'a smaller ' + key} or another method")
