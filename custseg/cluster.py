@@ -535,10 +535,10 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
                        f"({t.loc[kb, 'silhouette_se']:.3f}) of the best ({t.loc[kb, 'silhouette']:.3f} at k={kb})")
             else: why = f"it had the best {_LABEL[rule]} ({r[rule]:.3g})"
             among = f"{len(t)} candidates in k={t.index.min()}..{t.index.max()}"
-            small = [int(k) for k in t.index[t["min_share"] < self.min_segment_share]] if "min_share" in t and rule != "mean_rank" else []
-            if small and len(small) < len(t): among += f", passing over k={', '.join(map(str, small))} (a segment under {self.min_segment_share:.0%} of the rows)"
             if refined: among += (f" (a coarse grid scored with {min(self.n_init, 3)} restarts, then k={refined[0]}..{refined[-1]} "
                                   f"with {self.n_init})")
+            small = [int(k) for k in t.index[t["min_share"] < self.min_segment_share]] if "min_share" in t and rule != "mean_rank" else []
+            if small and len(small) < len(t): among += f", passing over k={', '.join(map(str, small))} (a segment under {self.min_segment_share:.0%} of the rows)"
             best = criteria_best(t)
             agree = [b for b in best.values()]
             votes = ("; every criterion's own best is k=" + str(c)) if set(agree) == {c} else (
