@@ -14,7 +14,7 @@ Runs (k fixed = the planted number of blobs unless "auto"):
 - minibatch:       Segmenter(method="minibatch", n_segments=k, n_init=3, n_bootstrap=0)
 - gmm:             Segmenter(method="gmm", n_segments=k, n_init=1, n_bootstrap=0), diagonal covariance
 - hdbscan_pca:     Segmenter(method="hdbscan", reduce="pca", reduce_dim=16, density_grid=[n // 100], n_bootstrap=0)
-- kmeans_auto:     Segmenter(n_init=3, k_min=k-2, k_max=k+2), stability with 5 bootstraps of 2,000 rows
+- kmeans_auto:     Segmenter(n_init=3, k_min=k-2, k_max=k+2, n_bootstrap=5), stability with 5 bootstraps of 2,000 rows
 - minibatch_auto:  the same with method="minibatch", n_init=3
 Skipped by design: agglomerative (Ward needs n^2/2 distances: 100k rows = 40 GB) and DBSCAN (its neighbourhood
 lists grow with n^2 at a useful eps, and a radius search in 384-d is brute force); `Segmenter` refuses Ward above
@@ -62,7 +62,7 @@ def child(run, n, k):
                   minibatch=dict(method="minibatch", n_segments=k, n_init=3, n_bootstrap=0),
                   gmm=dict(method="gmm", n_segments=k, n_init=1, n_bootstrap=0),
                   hdbscan_pca=dict(method="hdbscan", reduce="pca", reduce_dim=16, density_grid=[n // 100], n_bootstrap=0),
-                  kmeans_auto=dict(n_init=3, k_min=k - 2, k_max=k + 2),
+                  kmeans_auto=dict(n_init=3, k_min=k - 2, k_max=k + 2, n_bootstrap=5),
                   minibatch_auto=dict(method="minibatch", n_init=3, k_min=k - 2, k_max=k + 2))[run]
         s = Segmenter(**kw).fit(X)
         labels = s.labels_

@@ -142,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     def common(s):
         s.add_argument("--out", required=True, help="run folder to write")
         s.add_argument("--k", type=_k, default="auto", help="'auto' (default) or a number of segments")
-        s.add_argument("--k-max", type=int, default=10, help="largest k tried when --k auto")
+        s.add_argument("--k-max", type=int, default=None, help="largest k tried when --k auto (default: about sqrt(customers), 10..40)")
         s.add_argument("--model", default=None, help="Hugging Face model name or folder (default: packaged all-MiniLM-L6-v2)")
         s.add_argument("--numeric-weight", type=float, default=0.2, help="share of behaviour features (0..1)")
         s.add_argument("--method", default="kmeans", choices=METHODS, help="clustering algorithm")

@@ -17,7 +17,8 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Cluster
 from sklearn.cluster import DBSCAN, HDBSCAN, AgglomerativeClustering, KMeans, MiniBatchKMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import (adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score,
-                             normalized_mutual_info_score, silhouette_score)
+                             normalized_mutual_info_score, pairwise_distances, silhouette_samples,
+                             silhouette_score)
 from sklearn.metrics.cluster import contingency_matrix
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
@@ -30,7 +31,7 @@ except ImportError:  # scikit-learn < 1.6
         return est._validate_data(X, reset=reset, force_all_finite=ensure_all_finite, **kw)
 
 # %% auto #0
-__all__ = ['CRITERIA', 'METHODS', 'Segmenter', 'agreement_scores']
+__all__ = ['CRITERIA', 'SELECT_RULES', 'METHODS', 'default_k_max', 'k_grid', 'criteria_best', 'Segmenter', 'agreement_scores']
 
 # %% ../nbs/05_cluster.ipynb #2c73ce06
 def _check_X(X, name="X") -> np.ndarray:
@@ -81,19 +82,25 @@ CRITERIA = {"silhouette": False, "calinski_harabasz": False, "davies_bouldin": T
 _LABEL = {"silhouette": "silhouette", "calinski_harabasz": "Calinski-Harabasz", "davies_bouldin": "Davies-Bouldin",
           "stability": "bootstrap stability (ARI)", "bic": "BIC"}
 
-def _scores(X:np.ndarray, labels:np.ndarray, sample:np.ndarray|None) -> dict:
-    "The three criteria for one partition, noise (-1) left out (NaN where undefined, e.g. one segment)."
+def _scores(X:np.ndarray, labels:np.ndarray, sample:np.ndarray|None, D:np.ndarray|None=None) -> dict:
+    "The three criteria for one partition, noise (-1) left out (NaN where undefined, e.g. one segment); `D`: distances between the sampled rows (all rows if `sample` is None), computed once for many partitions."
     keep = labels >= 0
+    if D is not None:  # rows of D for the sampled rows that are not noise
+        ks = keep if sample is None else keep[sample]
+        D = D if ks.all() else D[np.ix_(ks, ks)]
     if not keep.all():
         if sample is not None: sample = (np.cumsum(keep) - 1)[sample[keep[sample]]]
         X, labels = X[keep], labels[keep]
     k = len(np.unique(labels))
-    out = dict(silhouette=np.nan, calinski_harabasz=np.nan, davies_bouldin=np.nan)
+    out = dict(silhouette=np.nan, silhouette_se=np.nan, calinski_harabasz=np.nan, davies_bouldin=np.nan)
     if 2 <= k <= len(X) - 1:
         out["calinski_harabasz"] = float(calinski_harabasz_score(X, labels))
         out["davies_bouldin"] = float(davies_bouldin_score(X, labels))
         Xs, ls = (X, labels) if sample is None else (X[sample], labels[sample])
-        if 2 <= len(np.unique(ls)) <= len(ls) - 1: out["silhouette"] = float(silhouette_score(Xs, ls))
+        if 2 <= len(np.unique(ls)) <= len(ls) - 1:
+            v = silhouette_samples(D, ls, metric="precomputed") if D is not None else silhouette_samples(Xs, ls)
+            out["silhouette"] = float(v.mean())
+            out["silhouette_se"] = float(v.std() / np.sqrt(len(v)))  # sampling error of the mean, for the one-SE rule
     return out
 
 # %% ../nbs/05_cluster.ipynb #22c14ceb
@@ -108,6 +115,60 @@ def _rank_table(rows:list[dict], criteria, key:str="k") -> pd.DataFrame:
         ["mean_rank", "_sil", "_k"], ascending=[True, False, True]).index[0]
     t["chosen"] = t.index == best
     return t
+
+# %% ../nbs/05_cluster.ipynb #a7c3e901
+_K_MAX_CAP = 40  # default largest k: a segment list longer than this is rarely acted on
+
+def default_k_max(n:int # rows to be segmented
+                 ) -> int:
+    "Largest k searched when `k_max=None`: about sqrt(n), at least 10 and at most 40 (and below n)."
+    return int(max(1, min(max(10, round(np.sqrt(n))), _K_MAX_CAP, n - 1)))
+
+def k_grid(k_min:int, # smallest k
+           k_max:int, # largest k
+           step:float=0.15, # above 10, consecutive k differ by about this fraction
+          ) -> list[int]:
+    "Coarse candidate list: every k up to 10, then steps of about `step` * k (always including `k_max`)."
+    ks = list(range(k_min, min(k_max, 10) + 1)) or [k_min]
+    k = ks[-1]
+    while k < k_max:
+        k = min(k_max, max(k + 1, round(k * (1 + step))))
+        ks.append(k)
+    return ks
+
+def _refine(grid:list, best:int) -> list[int]:
+    "The window refitted with more restarts: `best` and every integer strictly between its neighbours in `grid` (at least best +- 1)."
+    i = grid.index(best)
+    lo = grid[i - 1] if i > 0 else best
+    hi = grid[i + 1] if i + 1 < len(grid) else best
+    return list(range(max(grid[0], min(lo + 1, best - 1)), min(grid[-1], max(hi - 1, best + 1)) + 1))
+
+SELECT_RULES = ("silhouette_se", "mean_rank")  # besides a criterion's name, whose best candidate then wins
+
+def _select_table(rows:list[dict], criteria, select:str, key:str="k", min_share:float=0.0) -> pd.DataFrame:
+    "k_scores table with ranks, mean rank and the candidate `select` chooses (see `SELECT_RULES`); candidates with a segment smaller than `min_share` of the rows are passed over (unless all are)."
+    t = _rank_table(rows, criteria, key)
+    if select == "mean_rank": return t
+    s = t["silhouette" if select == "silhouette_se" else select].to_numpy(float)
+    s = np.where(np.isnan(s), -np.inf, -s if CRITERIA.get(select, False) else s)  # higher is better from here on
+    if "min_share" in t and (t["min_share"] >= min_share).any(): s = np.where(t["min_share"] >= min_share, s, -np.inf)
+    best = int(np.argmax(s))
+    if select == "silhouette_se":
+        # one-standard-error rule: the smallest candidate whose silhouette is within one SE of the best one
+        tol = np.nan_to_num(t["silhouette_se"].to_numpy(float)[best])
+        best = int(np.flatnonzero(s >= s[best] - tol)[0])
+    t["chosen"] = t.index == t.index[best]
+    return t
+
+def criteria_best(k_scores:pd.DataFrame # `Segmenter.k_scores_`
+                 ) -> dict:
+    "Each criterion's own best candidate in a k_scores table (where criteria disagree, the table shows it)."
+    out = {}
+    for c, lower in CRITERIA.items():
+        if c in k_scores and k_scores[c].notna().any():
+            b = k_scores[c].idxmin() if lower else k_scores[c].idxmax()
+            out[c] = b.item() if hasattr(b, "item") else b
+    return out
 
 # %% ../nbs/05_cluster.ipynb #d48d6559
 def _sqdist(X:np.ndarray, C:np.ndarray) -> np.ndarray:
@@ -175,9 +236,9 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
     def __init__(self,
                  n_segments="auto", # "auto" to choose k in [k_min, k_max], or an int to fix it (k methods only)
                  k_min:int=2, # smallest k tried when n_segments="auto"
-                 k_max:int=10, # largest k tried (capped at n_rows - 1)
-                 criteria=("silhouette", "calinski_harabasz", "davies_bouldin"), # criteria whose mean rank picks k ("bic" allowed for gmm)
-                 n_init:int=10, # restarts per k for k-means, mini-batch k-means and GMM (best kept)
+                 k_max:int|None=None, # largest k tried (capped at n_rows - 1); None: `default_k_max(n)`, about sqrt(n) in 10..40
+                 criteria=("silhouette", "calinski_harabasz", "davies_bouldin"), # criteria scored for every candidate ("bic" allowed for gmm)
+                 n_init:int=10, # restarts of the final fit for k-means, mini-batch k-means and GMM (best kept); the k search uses min(n_init, 3)
                  random_state=0, # seed for every random step (fits, samples, bootstrap, UMAP)
                  sample_size:int=5000, # silhouette (and DBSCAN's k-distance) computed on at most this many rows
                  method:str="kmeans", # one of METHODS
@@ -187,14 +248,21 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
                  density_grid=None, # candidate min_cluster_size (hdbscan) or eps (dbscan) values; None: a default grid
                  min_samples:int|None=None, # HDBSCAN/DBSCAN min_samples (None: HDBSCAN's default, 5 for DBSCAN)
                  assign_noise:bool=False, # put noise customers (-1) in the segment with the nearest centroid
-                 n_bootstrap:int=5, # bootstrap resamples for the stability criterion (0 turns it off)
+                 n_bootstrap:int|None=None, # bootstrap resamples for the stability criterion (0: off); None: 5 for density methods (their few settings tie otherwise), 0 (opt-in) for k methods
                  stability_sample:int=2000, # stability computed on a subsample of at most this many rows
+                 select:str|None=None, # rule that picks the candidate: "silhouette_se" (smallest k within one SE of the best silhouette), "mean_rank", or a criterion name (its best wins); None: "silhouette_se" for k methods, "mean_rank" for density methods
+                 k_search:str="grid", # "grid": every k up to 10, then steps of ~15% refined around the best; "all": every integer in [k_min, k_max]
+                 search_dim:int|None=32, # the k search scores candidates on this many principal components of the clustered space (when it has more); None: on the space itself
+                 metric:str="euclidean", # distance UMAP uses (reduce="umap"), e.g. "cosine" for text embeddings
+                 min_segment_share:float=0.01, # k search: candidates with a segment smaller than this share of the rows are passed over (not by "mean_rank")
                 ):
         self.n_segments, self.k_min, self.k_max, self.criteria = n_segments, k_min, k_max, criteria
         self.n_init, self.random_state, self.sample_size = n_init, random_state, sample_size
         self.method, self.reduce, self.reduce_dim, self.covariance_type = method, reduce, reduce_dim, covariance_type
         self.density_grid, self.min_samples, self.assign_noise = density_grid, min_samples, assign_noise
         self.n_bootstrap, self.stability_sample = n_bootstrap, stability_sample
+        self.select, self.k_search, self.search_dim, self.metric = select, k_search, search_dim, metric
+        self.min_segment_share = min_segment_share
 
     # ---- parameters and candidates
     def _check_params(self):
@@ -208,12 +276,28 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         ok = ["silhouette", "calinski_harabasz", "davies_bouldin"] + (["bic"] if self.method == "gmm" else [])
         bad = [c for c in crit if c not in ok]
         if bad or not crit: raise ValueError(f"criteria must be a non-empty subset of {ok} for method={self.method!r}; got {crit}")
-        if not isinstance(self.n_bootstrap, (int, np.integer)) or self.n_bootstrap < 0:
-            raise ValueError(f"n_bootstrap must be an int >= 0; got {self.n_bootstrap!r}")
-        if self.n_bootstrap and self.stability_sample < 10: raise ValueError(f"stability_sample must be >= 10; got {self.stability_sample}")
+        if self.n_bootstrap is not None and (not isinstance(self.n_bootstrap, (int, np.integer)) or self.n_bootstrap < 0):
+            raise ValueError(f"n_bootstrap must be an int >= 0 or None; got {self.n_bootstrap!r}")
+        if self._n_boot() and self.stability_sample < 10: raise ValueError(f"stability_sample must be >= 10; got {self.stability_sample}")
         if self.method in _DENSITY_KEY and self.n_segments != "auto":
             raise ValueError(f"method={self.method!r} finds the number of segments itself; n_segments must be 'auto', got {self.n_segments!r}")
-        return crit + (["stability"] if self.n_bootstrap else [])
+        crit = crit + (["stability"] if self._n_boot() else [])
+        if self.select is not None and self.select not in SELECT_RULES and self.select not in crit:
+            raise ValueError(f"select must be one of {list(SELECT_RULES)} or a scored criterion {crit}; got {self.select!r}")
+        if self.k_search not in ("grid", "all"): raise ValueError(f"k_search must be 'grid' or 'all'; got {self.k_search!r}")
+        if self.search_dim is not None and (not isinstance(self.search_dim, (int, np.integer)) or self.search_dim < 1):
+            raise ValueError(f"search_dim must be a positive int or None; got {self.search_dim!r}")
+        if not isinstance(self.metric, str) or not self.metric:
+            raise ValueError(f"metric must be the name of a distance UMAP knows, e.g. 'euclidean' or 'cosine'; got {self.metric!r}")
+        return crit
+
+    def _n_boot(self) -> int:
+        if self.n_bootstrap is not None: return int(self.n_bootstrap)
+        return 5 if self.method in _DENSITY_KEY else 0
+
+    def _select_rule(self) -> str:
+        if self.select is not None: return self.select
+        return "mean_rank" if self.method in _DENSITY_KEY else "silhouette_se"
 
     def _candidates(self, Z:np.ndarray) -> list:
         n = len(Z)
@@ -234,11 +318,12 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
     def _candidate_ks(self, n:int) -> list[int]:
         if isinstance(self.n_segments, str):
             if self.n_segments != "auto": raise ValueError(f"n_segments must be 'auto' or an int; got {self.n_segments!r}")
-            if not (1 <= self.k_min <= self.k_max): raise ValueError(f"need 1 <= k_min <= k_max; got k_min={self.k_min}, k_max={self.k_max}")
-            hi = min(self.k_max, n - 1)
+            k_max = max(default_k_max(n), self.k_min) if self.k_max is None else self.k_max
+            if not (1 <= self.k_min <= k_max): raise ValueError(f"need 1 <= k_min <= k_max; got k_min={self.k_min}, k_max={self.k_max}")
+            hi = min(k_max, n - 1)
             if hi < self.k_min:
                 raise ValueError(f"too few rows to choose k: n_samples={n}, but k_min={self.k_min} needs at least {self.k_min + 1}")
-            return list(range(self.k_min, hi + 1))
+            return k_grid(self.k_min, hi) if self.k_search == "grid" else list(range(self.k_min, hi + 1))
         k = self.n_segments
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
             raise ValueError(f"n_segments must be 'auto' or a positive int; got {k!r}")
@@ -267,21 +352,24 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
             return _project(Xs, self.pca_mean_, self.pca_components_)
         import umap  # slow to import (numba); only when asked for
         dim = max(1, min(self.reduce_dim or 10, d, n - 2))
-        u = umap.UMAP(n_components=dim, n_neighbors=max(2, min(15, n - 1)), min_dist=0.0, random_state=self.random_state)
+        u = umap.UMAP(n_components=dim, n_neighbors=max(2, min(15, n - 1)), min_dist=0.0, metric=self.metric,
+                      random_state=self.random_state)
         self.reducer_ = u
         return np.ascontiguousarray(u.fit_transform(Xs), dtype=np.float64)
 
-    def _fit_one(self, Z:np.ndarray, c, scale:float=1.0):
-        "Fit candidate `c` on Z: (labels with -1 = noise, model, predict state)."
+    def _fit_one(self, Z:np.ndarray, c, scale:float=1.0, n_init:int|None=None, init=None):
+        "Fit candidate `c` on Z: (labels with -1 = noise, model, predict state); `init`: starting centres (k-means)."
         m = self.method
+        n_init = self.n_init if n_init is None else n_init
         with _openmp1():
             if m in ("kmeans", "minibatch"):
                 cls = KMeans if m == "kmeans" else MiniBatchKMeans
-                mod = cls(n_clusters=c, n_init=self.n_init, random_state=self.random_state).fit(Z)
+                mod = cls(n_clusters=c, n_init=1 if init is not None else n_init, random_state=self.random_state,
+                          **({} if init is None else dict(init=init))).fit(Z)
                 C = np.ascontiguousarray(mod.cluster_centers_)
                 return _sqdist(Z, C).argmin(axis=1), mod, C
             if m == "gmm":
-                mod = GaussianMixture(c, covariance_type=self.covariance_type, n_init=self.n_init,
+                mod = GaussianMixture(c, covariance_type=self.covariance_type, n_init=n_init,
                                       random_state=self.random_state).fit(Z)
                 g = (mod.weights_, mod.means_, mod.precisions_cholesky_)
                 return _gmm_predict(Z, *g, self.covariance_type), mod, g
@@ -304,18 +392,25 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         if self.method == "gmm": return _gmm_predict(Znew, *state, self.covariance_type)
         return labels[NearestNeighbors(n_neighbors=1).fit(Ztrain).kneighbors(Znew)[1][:, 0]]
 
-    def _stability(self, Z:np.ndarray, c, S:np.ndarray, boots:list) -> float:
+    def _stability(self, Z:np.ndarray, c, S:np.ndarray, boots:list, n_init:int|None=None) -> float:
         ZS, scale = Z[S], len(S) / len(Z)
-        ref = self._fit_one(ZS, c, scale)[0]
+        ref = self._fit_one(ZS, c, scale, n_init)[0]
         aris = []
         for idx in boots:
-            lab, _, state = self._fit_one(ZS[idx], c, scale)
+            lab, _, state = self._fit_one(ZS[idx], c, scale, n_init)
             aris.append(adjusted_rand_score(ref, self._predict_state(state, ZS[idx], lab, ZS)))
         return float(np.mean(aris))
 
     # ---- fit
+    def _search_space(self, Z:np.ndarray):
+        "Where the k search scores candidates: (float32 matrix, number of principal components or None)."
+        d = self.search_dim
+        if d is None or Z.shape[1] <= d or len(Z) <= d: return np.ascontiguousarray(Z, dtype=np.float32), None
+        p = PCA(d, random_state=self.random_state).fit(Z)
+        return _project(Z, p.mean_, p.components_).astype(np.float32), d
+
     def fit(self, X, y=None):
-        "Reduce (optional) and fit every candidate on the canonically ordered rows; keep the best by mean rank."
+        "Reduce (optional), score every candidate on the canonically ordered rows, pick one by `select`, fit it."
         crit = self._check_params()
         A = self._validate(X, reset=True)
         n = len(A)
@@ -326,24 +421,39 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         cands = self._candidates(Z)
         if not cands: raise ValueError(f"no candidate settings for method={self.method!r} on {n} rows; pass density_grid")
         key = _DENSITY_KEY.get(self.method, "k")
+        search = key == "k" and len(cands) > 1  # choosing k: cheap fits (float32, few restarts, maybe PCA), then one full fit
+        S_, pcs = self._search_space(Z) if search else (Z, None)
+        n_init = min(self.n_init, 3) if search else None
         sample = self._sample(n, self.sample_size, None) if n > self.sample_size else None
-        if self.n_bootstrap:
+        # the silhouette sample's distances once, reused by every candidate
+        D = pairwise_distances(S_ if sample is None else S_[sample]) if search else None
+        if self._n_boot():
             S = self._sample(n, self.stability_sample, 2) if n > self.stability_sample else np.arange(n)
             rng = self._rng(3)
-            boots = [np.sort(rng.integers(0, len(S), len(S))) for _ in range(self.n_bootstrap)]
-        rows, fits = [], {}
-        for c in cands:
-            lab, mod, state = self._fit_one(Z, c)
-            fits[c] = (lab, mod, state)
-            row = {key: c, **_scores(Z, _fill_noise(Z, lab), sample), "n_segments": len(np.unique(lab[lab >= 0])), "n_noise": int((lab < 0).sum())}
+            boots = [np.sort(rng.integers(0, len(S), len(S))) for _ in range(self._n_boot())]
+        rows, fits = {}, {}
+        def score(c, n_init):
+            lab, mod, state = self._fit_one(S_, c, n_init=n_init)
+            fits[c] = lab.astype(np.int32) if search else (lab, mod, state)  # a search refits its choice: keep labels only
+            row = {key: c, **_scores(S_, _fill_noise(S_, lab), sample, D), "n_segments": len(np.unique(lab[lab >= 0])), "n_noise": int((lab < 0).sum())}
             if self.method in ("kmeans", "minibatch"): row["inertia"] = float(mod.inertia_)
-            if self.method == "gmm": row["bic"] = float(mod.bic(Z))
-            if self.n_bootstrap: row["stability"] = self._stability(Z, c, S, boots)
-            rows.append(row)
-        table = _rank_table(rows, crit, key)
+            if self.method == "gmm": row["bic"] = float(mod.bic(S_))
+            if self._n_boot(): row["stability"] = self._stability(S_, c, S, boots, n_init)
+            if search:
+                row["min_share"] = float(np.bincount(lab[lab >= 0]).min() / n) if (lab >= 0).any() else 0.0
+                row["refined"] = n_init == self.n_init
+            rows[c] = row
+        for c in cands: score(c, n_init)
+        rule = self._select_rule()
+        table = _select_table(list(rows.values()), crit, rule, key, self.min_segment_share)
+        refined = []
+        if search and n_init < self.n_init and self.method != "agglomerative":  # coarse to fine: the best candidate's neighbourhood with every restart
+            refined = [c for c in _refine(cands, int(table.index[table["chosen"]][0])) if c <= cands[-1]]
+            for c in refined: score(c, self.n_init)
+            table = _select_table(list(rows.values()), crit, rule, key, self.min_segment_share)
         c = table.index[table["chosen"]][0]
         c = int(c) if key != "eps" else float(c)
-        lab, mod, state = fits[c]
+        lab, mod, state = self._final_fit(Z, c, fits[c]) if search else fits[c]
         if lab.max() < 0:
             raise ValueError(f"method={self.method!r} found no segments at {key}={c} (all {n} rows are noise); "
                              f"try {'a larger eps or a smaller min_samples' if key == 'eps' else 'a smaller ' + key} or another method")
@@ -351,8 +461,18 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         self.k_scores_ = table
         self.n_segments_ = len(self.cluster_centers_)
         self._n_features_out = self.n_segments_
-        self.selection_reason_ = self._reason(table, c, key, n, sample is not None)
+        self.selection_reason_ = self._reason(table, c, key, n, sample is not None, rule, cands, refined, pcs)
         return self
+
+    def _final_fit(self, Z:np.ndarray, k:int, search_labels:np.ndarray):
+        "The chosen k fitted on the clustered space with all `n_init` restarts; k-means also starts once from the search's segments (warm start) and keeps the better."
+        best = self._fit_one(Z, k)
+        if self.method in ("kmeans", "minibatch"):
+            used = np.unique(search_labels)
+            if len(used) == k:
+                warm = self._fit_one(Z, k, init=_member_means(Z, np.searchsorted(used, search_labels), k))
+                if warm[1].inertia_ < best[1].inertia_: best = warm
+        return best
 
     def _finish(self, Xs, Z, lab, mod, state, order):
         "Drop empty segments, centres in input space, canonical labels, noise, the predict rule."
@@ -390,7 +510,7 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         self.labels_ = labels
         if self.predict_rule_ == "nearest_centroid": mod.labels_ = labels
 
-    def _reason(self, t:pd.DataFrame, c, key:str, n:int, sampled:bool) -> str:
+    def _reason(self, t:pd.DataFrame, c, key:str, n:int, sampled:bool, rule:str="mean_rank", grid=None, refined=(), pcs=None) -> str:
         r = t.loc[c]
         def fmt(col):
             s = f"{_LABEL[col]} {r[col]:.3g}"
@@ -400,15 +520,30 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
             return s
         scores = ", ".join(fmt(col) for col in CRITERIA if col in t and (col != "bic" or self.method == "gmm"))
         rows = f"{n} clustered rows" + (", noise put in the nearest segment" if self.method in _DENSITY_KEY else "")
-        where = f"internal scores on the {rows}" + (f", silhouette on a sample of {self.sample_size}" if sampled else "")
-        if self.n_bootstrap: where += f", stability over {self.n_bootstrap} bootstrap resamples of {min(n, self.stability_sample)} rows"
+        where = f"internal scores on the {rows}" + (f" projected on {pcs} principal components" if pcs else "") + (
+            f", silhouette on a sample of {self.sample_size}" if sampled else "")
+        if self._n_boot(): where += f", stability over {self._n_boot()} bootstrap resamples of {min(n, self.stability_sample)} rows"
         alg = self.method + (f" after {self.reduce.upper()}" if self.reduce else "")
         if key == "k":
             if len(t) == 1:
                 return f"k={c} was fixed by the caller (n_segments={c}, {alg}); at k={c}: {scores} ({where})."
             crit = ", ".join(_LABEL[col[:-5]] for col in t.columns if col.endswith("_rank") and col[:-5] in CRITERIA)
-            return (f"Chose k={c} ({alg}) because it had the best mean rank ({r['mean_rank']:.2f}) over {crit} "
-                    f"among k={t.index.min()}..{t.index.max()}; at k={c}: {scores} ({where}).")
+            if rule == "mean_rank": why = f"it had the best mean rank ({r['mean_rank']:.2f}) over {crit}"
+            elif rule == "silhouette_se":
+                kb = t["silhouette"].idxmax()
+                why = (f"it is the smallest k whose silhouette ({r['silhouette']:.3f}) is within one standard error "
+                       f"({t.loc[kb, 'silhouette_se']:.3f}) of the best ({t.loc[kb, 'silhouette']:.3f} at k={kb})")
+            else: why = f"it had the best {_LABEL[rule]} ({r[rule]:.3g})"
+            among = f"{len(t)} candidates in k={t.index.min()}..{t.index.max()}"
+            if refined: among += (f" (a coarse grid scored with {min(self.n_init, 3)} restarts, then k={refined[0]}..{refined[-1]} "
+                                  f"with {self.n_init})")
+            small = [int(k) for k in t.index[t["min_share"] < self.min_segment_share]] if "min_share" in t and rule != "mean_rank" else []
+            if small and len(small) < len(t): among += f", passing over k={', '.join(map(str, small))} (a segment under {self.min_segment_share:.0%} of the rows)"
+            best = criteria_best(t)
+            agree = [b for b in best.values()]
+            votes = ("; every criterion's own best is k=" + str(c)) if set(agree) == {c} else (
+                "; the criteria disagree, each one's own best: " + ", ".join(f"{_LABEL[m]} k={b}" for m, b in best.items()))
+            return f"Chose k={c} ({alg}) because {why} among {among}{votes}; at k={c}: {scores} ({where})."
         found = f"{int(r['n_segments'])} segments, {int(r['n_noise'])} of {n} customers noise"
         if len(t) == 1:
             return f"{key}={c:.4g} was fixed by the caller ({alg}, {found}); there: {scores} ({where})."

@@ -373,7 +373,7 @@ def segment_customers(
     model:str=None, # Hugging Face model name or folder; default: the packaged all-MiniLM-L6-v2
     encoder:Encoder=None, # a ready encoder (overrides `model`)
     n_segments="auto", # "auto" or a fixed number of segments
-    k_min:int=2, k_max:int=10, # range searched when n_segments="auto"
+    k_min:int=2, k_max:int=None, # range searched when n_segments="auto" (k_max None: about sqrt(customers), 10..40)
     method:str="kmeans", # clustering algorithm (see `Segmenter`)
     reduce:str=None, # None, "pca" or "umap" before clustering
     assign_noise:bool=False, # density methods: put noise customers in their nearest segment
@@ -422,8 +422,8 @@ def segment_customers(
             raise DataError(f"the {len(feats)} customers have only {n_distinct} distinct behaviour-and-document profile(s), "
                             f"too few for {n_segments if n_segments != 'auto' else 2} segments: nothing tells them apart")
     with timer("cluster"):
-        k_max_eff = min(k_max, len(feats) - 1)
-        seg = Segmenter(n_segments=n_segments, k_min=min(k_min, k_max_eff), k_max=k_max_eff, method=method,
+        k_max_eff = len(feats) - 1 if k_max is None else min(k_max, len(feats) - 1)
+        seg = Segmenter(n_segments=n_segments, k_min=min(k_min, k_max_eff), k_max=None if k_max is None else k_max_eff, method=method,
                         reduce=reduce, assign_noise=assign_noise, random_state=seed).fit(X)
         labels = pd.Series(seg.labels_, index=feats.index, name="segment")
         if seg.n_segments_ < 2:

@@ -12,7 +12,7 @@ import pandas as pd
 # %% auto #0
 __all__ = ['SHARED_PRODUCTS', 'GENERIC_REVIEWS', 'GENERIC_SEARCHES', 'GENERIC_SUPPORT', 'PERSONAS', 'SHARED_PRODUCTS_ZH',
            'GENERIC_REVIEWS_ZH', 'GENERIC_SEARCHES_ZH', 'GENERIC_SUPPORT_ZH', 'PERSONAS_ZH', 'LANGUAGES', 'Persona',
-           'SyntheticData', 'make_synthetic']
+           'make_personas', 'SyntheticData', 'make_synthetic']
 
 # %% ../nbs/02_synthetic.ipynb #8a4e0320
 @dataclass(frozen=True)
@@ -365,6 +365,92 @@ _KITCHEN = Persona(
     review_rate=0.35, search_rate=0.4, support_rate=0.3)
 
 PERSONAS = (_HOME_DECOR, _LUXURY, _PARTY, _GARDEN, _KITCHEN)
+
+# %% ../nbs/02_synthetic.ipynb #b7d21c02
+# theme: (key, 6 product nouns, 5 modifiers, 3 uses the reviews mention)
+_THEMES = (
+    ("pets", "DOG COLLAR|CAT SCRATCHING POST|PET BED|DOG LEAD|CAT TOY MOUSE|PET FOOD BOWL",
+     "TARTAN|PADDED|REFLECTIVE|SMALL|LARGE", "our puppy|the cat|long walks"),
+    ("baby", "BABY BLANKET|MUSLIN SQUARES|TEETHING RING|BABY BOOTIES|CHANGING MAT|SOFT RATTLE",
+     "ORGANIC COTTON|PASTEL|NEWBORN|KNITTED|GREY STAR", "the new baby|the nursery|a baby shower"),
+    ("stationery", "NOTEBOOK|GEL PENS|DESK ORGANISER|STICKY NOTES|PENCIL CASE|WASHI TAPE",
+     "A5 DOTTED|PASTEL|KRAFT|BULLET JOURNAL|MARBLE", "my planner|the office desk|journaling"),
+    ("knitting", "KNITTING YARN|CROCHET HOOK SET|SEWING KIT|EMBROIDERY HOOP|FABRIC FAT QUARTERS|KNITTING NEEDLES",
+     "MERINO|BAMBOO|CHUNKY|FLORAL|BEGINNER", "my knitting group|a new jumper|sewing projects"),
+    ("tea_coffee", "LOOSE LEAF TEA|TEAPOT|COFFEE GRINDER|CAFETIERE|TEA INFUSER|ESPRESSO CUPS",
+     "EARL GREY|CAST IRON|STAINLESS STEEL|CHAI|ENAMEL", "morning coffee|afternoon tea|the breakfast table"),
+    ("bath_spa", "BATH BOMB|BODY SCRUB|BATH SALTS|LOOFAH|SHOWER GEL|BATH ROBE",
+     "LAVENDER|EUCALYPTUS|ROSE|COCONUT|WAFFLE", "a relaxing bath|a spa day at home|pampering"),
+    ("camping", "CAMPING LANTERN|TENT PEGS|SLEEPING BAG|HEAD TORCH|CAMPING STOVE|WATER BOTTLE",
+     "COMPACT|WATERPROOF|FOLDING|ALPINE|RECHARGEABLE", "camping trips|the festival|hiking weekends"),
+    ("wine_bar", "WINE GLASSES|COCKTAIL SHAKER|BOTTLE OPENER|ICE CUBE TRAY|WINE RACK|GIN BALLOON GLASS",
+     "STEMLESS|COPPER|BRASS|SILICONE|OAK", "cocktail night|dinner parties|the home bar"),
+    ("halloween", "PUMPKIN LANTERN|WITCH HAT|SKELETON DECORATION|SPIDER WEB|BAT GARLAND|GHOST COSTUME",
+     "SPOOKY|GLOW IN THE DARK|BLACK|ORANGE|HAUNTED", "trick or treat|the halloween party|a spooky porch"),
+    ("wedding", "WEDDING GUEST BOOK|CONFETTI CONES|TABLE NUMBERS|BRIDE TO BE SASH|FAVOUR BOXES|MR AND MRS SIGN",
+     "RUSTIC|GOLD FOIL|IVORY LACE|BOHO|PEARL", "the wedding|the hen party|the reception tables"),
+    ("fitness", "YOGA MAT|RESISTANCE BANDS|DUMBBELLS|SKIPPING ROPE|FOAM ROLLER|GYM BAG",
+     "NON SLIP|NEOPRENE|HEAVY DUTY|ADJUSTABLE|CORK", "home workouts|yoga class|the gym"),
+    ("reading", "BOOKMARK|READING LIGHT|BOOK STAND|BOOKENDS|READING JOURNAL|LIBRARY TOTE BAG",
+     "LITERARY|CLIP ON|WALNUT|BOOKWORM|POETRY", "my book club|reading in bed|the library"),
+    ("music", "GUITAR STRINGS|UKULELE|MUSIC STAND|HARMONICA|PIANO SONGBOOK|DRUM STICKS",
+     "ACOUSTIC|CONCERT|SOPRANO|BEGINNER|MAPLE", "band practice|music lessons|playing the guitar"),
+    ("games", "JIGSAW PUZZLE|BOARD GAME|PLAYING CARDS|CHESS SET|DOMINOES|DICE SET",
+     "1000 PIECE|FAMILY|CLASSIC|TRAVEL|STRATEGY", "games night|rainy afternoons|family evenings"),
+    ("art", "WATERCOLOUR PAINT SET|ACRYLIC PAINTS|SKETCHBOOK|PAINT BRUSHES|CANVAS BOARD|TABLE EASEL",
+     "ARTIST GRADE|PASTEL|A4|SYNTHETIC|STUDENT", "painting classes|sketching outdoors|my art studio"),
+    ("travel", "PASSPORT HOLDER|LUGGAGE TAG|TRAVEL PILLOW|WASH BAG|PACKING CUBES|TRAVEL ADAPTER",
+     "LEATHER|MEMORY FOAM|HANGING|UNIVERSAL|CABIN SIZE", "our holiday|long flights|business trips"),
+    ("cycling", "BIKE LIGHT|BIKE LOCK|CYCLING GLOVES|PUNCTURE REPAIR KIT|BIKE BELL|SADDLE BAG",
+     "USB|D LOCK|PADDED|MINI|COMMUTER", "cycling to work|weekend rides|the bike"),
+    ("football", "FOOTBALL|GOALKEEPER GLOVES|SHIN PADS|TRAINING CONES|BOOT BAG|REFEREE WHISTLE",
+     "SIZE 5|JUNIOR|MATCH|CLUB|ASTRO", "sunday league|football training|the kids' team"),
+    ("gadgets", "PHONE CASE|USB CABLE|LAPTOP SLEEVE|WIRELESS MOUSE|HEADPHONE STAND|POWER BANK",
+     "USB C|MAGNETIC|SLIM|ERGONOMIC|FAST CHARGE", "working from home|my laptop|the commute"),
+    ("science", "SCIENCE KIT|MAGNIFYING GLASS|WORLD GLOBE|TELESCOPE|CRYSTAL GROWING KIT|MICROSCOPE",
+     "JUNIOR|ILLUMINATED|STEM|ASTRONOMY|EXPLORER", "homework projects|stargazing|curious kids"),
+)
+
+def _variant(i:int, # persona number, >= 5: the (i - 5)-th theme on base persona i % 5
+             base:Persona) -> Persona:
+    "A generated persona: `base`'s behaviour, perturbed by a generator seeded with `i`, and a theme of its own."
+    key, nouns, mods, uses = _THEMES[i - 5]
+    nouns, mods, uses = nouns.split("|"), mods.split("|"), uses.split("|")
+    rng = np.random.default_rng([20251130, i])
+    # products: modifier x noun, in a persona-specific popularity order; prices follow the base catalogue
+    names = [f"{m} {n}" for n in nouns for m in mods]
+    names = [names[j] for j in rng.permutation(len(names))]
+    prices = [p for _, p in base.products]
+    products = tuple((d, prices[j % len(prices)]) for j, d in enumerate(names))
+    low = [n.lower() for n in nouns]
+    u = lambda j: uses[j % len(uses)]
+    reviews = {"pos": tuple(f"{t} {u(j)}." for j, t in enumerate(("Really happy with the {product}, great for",
+                                                                  "The {product} is perfect for",
+                                                                  "Lovely {product}, just what I needed for"))),
+               "neu": (f"The {{product}} is ok for {u(1)}, nothing special.",),
+               "neg": (f"The {{product}} broke after a week of {u(2)}.", f"Disappointed with the {{product}}, no good for {u(0)}.")}
+    shift = int(rng.integers(0, 12))
+    return Persona(
+        name=f"{key}_{base.name.split('_')[0]}", share=base.share, products=products,
+        orders_per_year=round(base.orders_per_year * rng.uniform(0.7, 1.4), 2),
+        lines_per_order=round(max(1.2, base.lines_per_order * rng.uniform(0.8, 1.25)), 2),
+        quantities=base.quantities, months=tuple(np.roll(base.months, shift).tolist()),
+        lapse=round(float(np.clip(base.lapse + rng.uniform(-0.1, 0.1), 0.02, 0.8)), 3),
+        new_share=round(float(np.clip(base.new_share + rng.uniform(-0.1, 0.1), 0.05, 0.8)), 3),
+        cancel_rate=base.cancel_rate, ratings=base.ratings, reviews=reviews,
+        review_extras=tuple(f"Great for {x}." for x in uses) + (f"Will order more {low[0]}s.",),
+        searches=tuple(low[:4]) + (f"{mods[0].lower()} {low[0]}", f"{low[4]} sale", "{product}"),
+        support=(f"The {low[0]} in order {{order}} arrived damaged.", f"Is the {low[1]} back in stock?",
+                 f"Order {{order}} is missing the {low[2]}."),
+        review_rate=base.review_rate, search_rate=base.search_rate, support_rate=base.support_rate)
+
+def make_personas(n_personas:int=5, # how many: 5 gives `PERSONAS`; up to 5 + len(_THEMES) = 25
+                 ) -> tuple:
+    "`PERSONAS` (the first `n_personas` of them), followed by generated variants when more are asked for."
+    n_max = len(PERSONAS) + len(_THEMES)
+    if not isinstance(n_personas, (int, np.integer)) or not 1 <= n_personas <= n_max:
+        raise ValueError(f"n_personas must be an int in 1..{n_max}, got {n_personas!r}")
+    return PERSONAS[:n_personas] + tuple(_variant(i, PERSONAS[i % len(PERSONAS)]) for i in range(len(PERSONAS), n_personas))
 
 # %% ../nbs/02_synthetic.ipynb #099ad602
 def _pick_in_pools(pool:np.ndarray, # pool index of each row
@@ -728,13 +814,20 @@ def make_synthetic(n_customers:int=2000, # number of customers
                    start="2023-01-01", # first day of the window
                    end="2024-01-01", # end of the window (exclusive): nothing happens on or after it
                    personas=None, # sequence of `Persona`; default `PERSONAS`
+                   n_personas:int|None=None, # with `personas=None`: plant this many (`make_personas`); None: 5
                    pii_rate:float=0.03, # fraction of text events that contain personal data
                    language:str="en", # "en": a UK gift shop; "zh": a Chinese shop (Chinese products, reviews, PII), same behaviours
                   ) -> SyntheticData:
     "Customers of a UK gift-ware shop drawn from planted personas: transactions, text events and the truth."
     if language not in _LOCALES: raise ValueError(f"language must be one of {list(_LOCALES)}, got {language!r}")
     loc = _LOCALES[language]
-    personas = tuple((PERSONAS_ZH if language == "zh" else PERSONAS) if personas is None else personas)
+    if personas is not None and n_personas is not None and n_personas != len(personas):
+        raise ValueError(f"n_personas={n_personas!r} but {len(personas)} personas were passed; give one or the other")
+    if personas is None and language == "zh":  # the generated variants of make_personas are English
+        if n_personas not in (None, len(PERSONAS_ZH)):
+            raise ValueError(f"language='zh' plants the {len(PERSONAS_ZH)} Chinese personas; n_personas={n_personas!r} is not available")
+        personas = PERSONAS_ZH
+    personas = tuple(make_personas(5 if n_personas is None else n_personas) if personas is None else personas)
     P, n = len(personas), int(n_customers)
     if n < 1: raise ValueError(f"n_customers must be >= 1, got {n_customers!r}")
     if P < 1: raise ValueError("personas must not be empty")
