@@ -258,7 +258,7 @@ def cluster_finetune(documents, # one document per customer: a Series indexed by
                     sums["loss"] += loss.item() * len(rows); sums["cluster_kl"] += l_clu.item() * len(rows)
                     bar.update(1)
                 kept = fresh
-                lab = _nearest(kept.cpu().numpy(), mu.detach().cpu().numpy())
+                lab = _nearest(kept.cpu().numpy(), mu.detach().cpu().numpy() / scale)
                 rec = {"epoch": ep + 1, "loss": sums["loss"] / n, "cluster_kl": sums["cluster_kl"] / n, "kl_at_start": kl0}
                 if sccl: rec["contrastive"] = sums["contrastive"] / n
                 rec.update(changed=int((lab != prev).sum()), seconds=time.perf_counter() - t0)
