@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['run_demo', 'run_files', 'run_assign', 'run_finetune', 'main']
+__all__ = ['run_demo', 'run_files', 'run_assign', 'run_finetune', 'main', 'run_cluster_finetune']
 
 # %% ../nbs/09_cli.ipynb #8f291a7a
 from .data import DataError, DataWarning, load_transactions, load_texts, FORMATS
@@ -194,6 +194,7 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--out", required=True, help="folder for model/, metrics.json and report.html")
     f.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_cluster_finetune(sub)
     return p
 
 # %% ../nbs/09_cli.ipynb #788b43a6
@@ -309,6 +310,7 @@ def _main(a) -> int:
             print(f"{len(assigned)} customers assigned: " +
                   ", ".join(f"{n} {s!r}" for s, n in assigned.segment_name.value_counts().items()) + f"; wrote {Path(a.out)}")
             return 0
+        if a.command == "cluster-finetune": return _cluster_finetune_main(a)
         if a.command == "finetune":
             cfg = FinetuneConfig(method=a.method, epochs=a.epochs, batch_size=a.batch_size, max_length=a.max_length, seed=a.seed)
             info = run_finetune(a.transactions, a.label, a.out, texts=a.texts, format=a.format, cutoff=a.cutoff,
@@ -332,4 +334,75 @@ def _main(a) -> int:
     print(f"{res.run['n_customers']} customers -> {res.n_segments} segments"
           + (f" (ARI {ext['ari']:.3f}, NMI {ext['nmi']:.3f} vs planted personas)" if ext else "")
           + f"; wrote {Path(a.out)}")
+    return 0
+
+# %% ../nbs/09_cli.ipynb #f4903e67
+def run_cluster_finetune(transactions, # one or more transaction files
+                         out, # folder for model/, labels.parquet and clusterft.json
+                         n_clusters:int, # k
+                         texts=None, format:str=None,
+                         cutoff=None, # use history before this date (default: all)
+                         objective:str="sccl", # "sccl" or "dec"
+                         method:str="full", # "full" or "lora"
+                         model:str=None, # encoder to start from (default: the packaged MiniLM)
+                         epochs:int=3, batch_size:int=32, max_length:int=128,
+                         max_docs:int=0, # 0: train on every customer; else on a seeded sample of this many
+                         seed:int=0, show_progress:bool=True,
+                        ) -> dict:
+    "Fine-tune an encoder for `n_clusters` segments without labels on the customers of `transactions` and write the run."
+    import numpy as np
+    from custseg.clusterft import cluster_finetune
+    paths = [transactions] if isinstance(transactions, (str, Path)) else list(transactions)
+    tx, tx_led = clean_transactions(load_transactions(paths, format=format))
+    ev, ev_led = clean_texts(load_texts(texts)) if texts else (None, None)
+    cutoff = pd.Timestamp(cutoff) if cutoff is not None else default_cutoff(tx)
+    docs = customer_documents(tx, ev, cutoff=cutoff)
+    if max_docs < 0: raise ValueError(f"--max-docs must be >= 0, got {max_docs}")
+    train = docs
+    if max_docs and max_docs < len(docs):
+        keep = np.random.default_rng(seed).choice(len(docs), int(max_docs), replace=False)
+        train = docs.iloc[np.sort(keep)]
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    res = cluster_finetune(train, n_clusters, model=model, objective=objective, epochs=epochs, method=method,
+                           output_dir=out/"model", batch_size=batch_size, max_length=max_length, seed=seed,
+                           show_progress=show_progress)
+    labels = res.labels if len(train) == len(docs) else res.predict(docs)
+    table = pd.DataFrame({"customer_id": docs.index.astype(str), "segment": labels.reindex(docs.index).to_numpy(),
+                          "trained_on": docs.index.isin(train.index)})
+    atomic_write(out/"labels.parquet", lambda tmp: table.to_parquet(tmp, index=False))
+    info = {"cutoff": cutoff.isoformat(), "n_customers": int(len(docs)), "n_trained_on": int(len(train)),
+            "segment_sizes": {int(k): int(v) for k, v in table.segment.value_counts().sort_index().items()},
+            "model_dir": str(out/"model"), "base_model": model, **{k: v for k, v in res.info.items() if k != "base_model"},
+            "sources": [str(p) for p in paths] + [str(t) for t in (texts or [])],
+            "ledger": {"transactions": tx_led.to_dict(), "texts": ev_led.to_dict() if ev_led else None},
+            "versions": package_versions()}
+    write_json(out/"clusterft.json", info)
+    return info
+
+def _add_cluster_finetune(sub):
+    "The `cluster-finetune` subcommand's options."
+    c = sub.add_parser("cluster-finetune", help="fine-tune the encoder for k segments without labels (SCCL or DEC)")
+    c.add_argument("--transactions", nargs="+", required=True, help="one or more CSV/Parquet/Excel files")
+    c.add_argument("--texts", nargs="+", default=None, help="optional text-event files")
+    c.add_argument("--format", choices=sorted(FORMATS), default=None, help="input format (default: detect)")
+    c.add_argument("--cutoff", default=None, help="use history before this date (default: all)")
+    c.add_argument("--k", type=int, required=True, help="number of segments")
+    c.add_argument("--objective", default="sccl", choices=["sccl", "dec"], help="contrastive + clustering (sccl) or clustering only (dec)")
+    c.add_argument("--method", default="full", choices=["full", "lora"], help="train all weights or LoRA adapters")
+    c.add_argument("--model", default=None, help="encoder to start from (default: packaged all-MiniLM-L6-v2)")
+    c.add_argument("--epochs", type=int, default=3)
+    c.add_argument("--batch-size", type=int, default=32)
+    c.add_argument("--max-length", type=int, default=128)
+    c.add_argument("--max-docs", type=int, default=0, help="train on a seeded sample of this many customers (0: all)")
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--out", required=True, help="folder for model/, labels.parquet and clusterft.json")
+    c.add_argument("--quiet", action="store_true", help="no progress bars")
+
+def _cluster_finetune_main(a) -> int:
+    info = run_cluster_finetune(a.transactions, a.out, a.k, texts=a.texts, format=a.format, cutoff=a.cutoff,
+                                objective=a.objective, method=a.method, model=a.model, epochs=a.epochs,
+                                batch_size=a.batch_size, max_length=a.max_length, max_docs=a.max_docs, seed=a.seed,
+                                show_progress=not a.quiet)
+    print(f"{info['n_customers']} customers -> {a.k} segments ({a.objective}, sizes {list(info['segment_sizes'].values())}); "
+          f"wrote {Path(a.out)} (use the encoder with: custseg segment --model {Path(a.out)}/model)")
     return 0

@@ -28,7 +28,7 @@ from .data import DataError
 from .embed import default_model
 
 # %% auto #0
-__all__ = ['FinetuneConfig', 'CustomerClassifier', 'finetune', 'evaluate', 'cluster_finetune']
+__all__ = ['FinetuneConfig', 'CustomerClassifier', 'finetune', 'evaluate']
 
 # %% ../nbs/12_finetune.ipynb #bb2c955c
 _METHODS = ("full", "lora", "frozen")
@@ -562,84 +562,3 @@ def evaluate(model:CustomerClassifier, # a fine-tuned classifier
             "macro_f1": float(f1_score(y, pred, labels=cls, average="macro", zero_division=0)),
             "report": classification_report(y, pred, labels=cls, output_dict=True, zero_division=0),
             "confusion_matrix": confusion_matrix(y, pred, labels=cls).tolist(), "labels": cls}
-
-# %% ../nbs/12_finetune.ipynb #782edea6
-def _soft_assign(z:torch.Tensor, mu:torch.Tensor) -> torch.Tensor:
-    q = 1.0 / (1.0 + torch.cdist(z, mu).pow(2))
-    return q / q.sum(1, keepdim=True)
-
-def _target(q:torch.Tensor) -> torch.Tensor:
-    w = q.pow(2) / q.sum(0)
-    return w / w.sum(1, keepdim=True)
-
-def cluster_finetune(documents:pd.Series, # one document per customer, indexed by customer_id
-                     n_clusters:int, # k
-                     model:str|Path|None=None, # Hugging Face name or folder; None: the packaged all-MiniLM-L6-v2
-                     epochs:int=3, # passes; the target distribution is recomputed before each
-                     method:str="full", # "full" or "lora" (adapters merged on save)
-                     *,
-                     output_dir:str|Path, # the encoder folder to write (plain Hugging Face, + dec.json)
-                     lr:float|None=None, # None: 2e-5 full, 5e-4 LoRA (centroids: 10x)
-                     batch_size:int=32, # documents per step
-                     max_length:int=256, # tokens per document
-                     scale:float=10.0, # embeddings are multiplied by this before the Student-t kernel
-                     seed:int=0, # k-means start, batch order, LoRA init
-                     device:str|None=None, # None: CUDA when available
-                     show_progress:bool=True, # tqdm bar over epochs
-                    ) -> Path: # the folder
-    "Deep-embedded-clustering fine-tuning of an encoder (no labels); saves it where `Encoder` can load it."
-    if method not in ("full", "lora"): raise ValueError(f"method must be 'full' or 'lora', got {method!r}")
-    docs = _check_documents(documents)
-    if not 2 <= n_clusters <= len(docs): raise ValueError(f"n_clusters must be in [2, {len(docs)}], got {n_clusters}")
-    model_name = str(model) if model is not None else default_model()
-    cfg = FinetuneConfig(method=method, max_length=max_length, seed=seed).validate()
-    lr = lr if lr is not None else (5e-4 if method == "lora" else 2e-5)
-    dev = torch.device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
-    with torch.random.fork_rng(devices=[dev.index or 0] if dev.type == "cuda" else []):
-        torch.manual_seed(seed)
-        enc, tok = _build_encoder(model_name, cfg)
-        enc.to(dev).eval()
-        ids = _tokenize(tok, docs.tolist(), _token_limit(enc, tok, max_length))
-        pad = tok.pad_token_id or 0
-        def embed(rows, grad=False):
-            a, m = _collate([ids[i] for i in rows], pad, dev)
-            with torch.set_grad_enabled(grad):
-                return torch.nn.functional.normalize(_mean_pool(enc(input_ids=a, attention_mask=m)[0], m), dim=1) * scale
-        def embed_all():
-            with torch.no_grad(): return torch.cat([embed(range(s, min(s + 64, len(ids)))) for s in range(0, len(ids), 64)])
-        Z = embed_all()
-        km = KMeans(n_clusters, n_init=10, random_state=seed).fit(Z.cpu().numpy().astype(np.float64))
-        mu = torch.nn.Parameter(torch.tensor(km.cluster_centers_, dtype=torch.float32, device=dev))
-        params = [p for p in enc.parameters() if p.requires_grad]
-        opt = torch.optim.AdamW([{"params": params, "lr": lr, "weight_decay": 0.01}, {"params": [mu], "lr": lr * 10, "weight_decay": 0.0}])
-        hist = []
-        for ep in tqdm(range(epochs), desc=f"DEC fine-tuning ({method})", disable=not show_progress):
-            with torch.no_grad():
-                P = _target(_soft_assign(embed_all(), mu))
-                start = float(torch.nn.functional.kl_div(_soft_assign(embed_all(), mu).log(), P, reduction="batchmean"))
-            order = _epoch_order(len(ids), seed, ep); tot = 0.0
-            for s in range(0, len(order), batch_size):
-                rows = order[s:s+batch_size]
-                q = _soft_assign(embed(rows, grad=True), mu)
-                loss = torch.nn.functional.kl_div(q.log(), P[rows], reduction="batchmean")
-                opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-                tot += loss.item() * len(rows)
-            with torch.no_grad(): Qe = _soft_assign(embed_all(), mu)
-            end = float(torch.nn.functional.kl_div(Qe.log(), P, reduction="batchmean"))
-            labels = Qe.argmax(1).cpu().numpy()
-            hist.append({"epoch": ep + 1, "kl_before": start, "kl_after": end, "train_kl": tot / len(order),
-                         "moved_from_kmeans": int((labels != km.labels_).sum())})
-        out = Path(output_dir); out.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-        try:
-            with _quiet():
-                (copy.deepcopy(enc).merge_and_unload() if method == "lora" else enc).save_pretrained(tmp)
-                tok.save_pretrained(tmp)
-            meta = {"format": "custseg.dec", "base_model": model_name, "n_clusters": n_clusters, "method": method, "lr": lr,
-                    "epochs": epochs, "scale": scale, "seed": seed, "max_length": max_length,
-                    "centroids": (mu.detach().cpu().numpy() / scale).tolist(), "history": hist,
-                    "cluster_sizes": np.bincount(labels, minlength=n_clusters).tolist()}
-            (tmp/"dec.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-            for f in sorted(tmp.iterdir()): os.replace(f, out/f.name)
-        finally: shutil.rmtree(tmp, ignore_errors=True)
-    return out
