@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import math
 import os
 import resource
@@ -27,60 +28,91 @@ from tqdm import tqdm
 from .data import DataError
 from .embed import default_model
 
+_log = logging.getLogger(__name__)
+
+
 # %% auto #0
-__all__ = ['FinetuneConfig', 'CustomerClassifier', 'finetune', 'evaluate', 'cluster_finetune']
+__all__ = ['PROBE_GRID', 'auto_epochs', 'FinetuneConfig', 'CustomerClassifier', 'linear_probe', 'finetune', 'evaluate',
+           'cluster_finetune']
 
 # %% ../nbs/12_finetune.ipynb #bb2c955c
-_METHODS = ("full", "lora", "frozen")
-_DEFAULT_LR = {"full": 5e-5, "frozen": 5e-5, "lora": 5e-4}
+_METHODS = ("lpft", "full", "lora", "frozen", "contrastive")
+# lpft: small encoder steps (the LP-FT paper's range); lora: measured (see "LoRA defaults from measurements"); contrastive: SetFit's 2e-5; full/frozen: the BERT paper's range
+_DEFAULT_LR = {"lpft": 3e-5, "full": 5e-5, "frozen": 5e-5, "lora": 1e-3, "contrastive": 2e-5}
+# the head starts at the probe's optimum: a large step only over-fits it (measured: LoRA with head lr 1e-3 raised the val loss)
+_DEFAULT_HEAD_LR = {"lpft": 3e-4, "lora": 1e-4}
+_PROBE_METHODS = ("lpft", "lora", "contrastive")  # start from the linear probe, with a linear head on fused features
+PROBE_GRID = (0.01, 0.1, 1.0, 10.0, 100.0)  # inverse L2 strengths of the linear probe, chosen on validation
+
+def auto_epochs(n_train:int, # training rows
+               ) -> int: # epochs: ~4,000 training examples seen in all, at least 3, at most 10
+    "The default number of epochs for a data size: small sets get more passes, so the best epoch is not always the last."
+    return int(np.clip(round(4000 / max(int(n_train), 1)), 3, 10))
 
 @dataclass
 class FinetuneConfig:
     "Everything that shapes a fine-tuning run (stored in `classifier.json` and in checkpoints)."
-    method:str="full" # "full": all weights; "lora": low-rank adapters (peft); "frozen": embeddings + lower `freeze_layers` layers fixed
-    epochs:int=3 # passes over the training rows
-    lr:float|None=None # peak learning rate; None: 5e-5 for "full"/"frozen", 5e-4 for "lora" (adapters start at zero and need larger steps)
-    batch_size:int=16 # documents per forward pass
+    method:str="lpft" # "lpft": linear probe, then all weights (default); "full": all weights from a random head; "lora": low-rank adapters (peft) from the probe; "frozen": embeddings + lower `freeze_layers` layers fixed; "contrastive": SetFit-style pairs, then the probe
+    epochs:int|None=None # passes over the training rows (contrastive: over the pairs); None: `auto_epochs(n_train)`
+    lr:float|None=None # peak learning rate of the encoder (or adapters); None: by method (`_DEFAULT_LR`)
+    head_lr:float|None=None # peak learning rate of the head (and numeric block); None: 3e-4 lpft (10x the encoder), 1e-4 lora, `lr` full/frozen
+    batch_size:int=16 # documents (contrastive: pairs) per forward pass
     grad_accum:int=1 # forward passes per optimizer step (effective batch = batch_size * grad_accum)
     warmup_ratio:float=0.1 # share of the optimizer steps with a linear warm-up; then linear decay to 0
     weight_decay:float=0.01 # AdamW weight decay (not on biases and LayerNorm weights)
     dropout:float=0.1 # dropout before the head
     max_grad_norm:float|None=1.0 # gradient clipping; None: off
-    class_weights:str|None="balanced" # "balanced": n / (n_classes * count) from the training rows; None: unweighted
-    patience:int|None=2 # stop after this many epochs without a better validation macro-F1; None: never
+    class_weights:str|None="balanced" # "balanced": n / (n_classes * count) from the training rows, in the training AND validation loss (and the probe); None: unweighted
+    patience:int|None=2 # stop after this many epochs without a better validation macro-F1 (the probe, epoch 0, counts); None: never
     max_length:int=256 # tokens per document (longer ones are truncated)
     freeze_layers:int|None=None # "frozen" only: layers to freeze from the bottom; None: half of them
-    lora_r:int=8 # LoRA rank
-    lora_alpha:int=16 # LoRA scaling numerator (scale = alpha / r)
+    lora_r:int=16 # LoRA rank (measured, see the notebook)
+    lora_alpha:int=32 # LoRA scaling numerator (scale = alpha / r)
     lora_dropout:float=0.1 # dropout on the LoRA branch
-    lora_target_modules:list|None=None # modules that get adapters; None: peft's default for the architecture (BERT: query, value)
-    seed:int=0 # seeds head, adapters, dropout and the order of the batches
+    lora_target_modules:list|None=("query", "key", "value", "dense") # modules that get adapters (BERT names; measured); None: peft's default (query, value)
+    probe_grid:tuple=PROBE_GRID # C values of the linear probe (balanced logistic regression), best validation macro-F1, first on ties
+    pairs_per_example:int=8 # contrastive: each training row gets this many positive and this many negative partners
+    flat_loss_warning:float=0.02 # warn when the validation loss moved less than this share of its start over training
+    seed:int=0 # seeds head, adapters, dropout, pairs and the order of the batches
     use_numeric:bool=True # fuse the behaviour numbers into the head when `numeric` is given
-    numeric_hidden:int=32 # width of the numeric block
+    numeric_hidden:int=32 # width of the numeric block ("full"/"frozen"; the probe methods use the numbers linearly)
     fp16:bool|str="auto" # "auto": mixed precision (and 4x larger inference batches) on CUDA only; True: require CUDA; False: off
     checkpoint_every:str|int="epoch" # "epoch", or every this many optimizer steps (and at each epoch end)
     device:str|None=None # "cpu", "cuda", ...; None: CUDA when available
 
     @property
     def learning_rate(self) -> float: return float(self.lr) if self.lr is not None else _DEFAULT_LR[self.method]
+    @property
+    def head_learning_rate(self) -> float:
+        if self.head_lr is not None: return float(self.head_lr)
+        return _DEFAULT_HEAD_LR.get(self.method, self.learning_rate)
+    @property
+    def probe(self) -> bool: return self.method in _PROBE_METHODS
 
     def validate(self) -> FinetuneConfig:
         "Raise `ValueError` naming the first bad setting; return self."
         if self.method not in _METHODS: raise ValueError(f"method must be one of {_METHODS}, got {self.method!r}")
-        for k in ("epochs", "batch_size", "grad_accum", "max_length", "lora_r", "numeric_hidden"):
+        if self.epochs is not None and (not isinstance(self.epochs, int) or self.epochs < 1): raise ValueError(f"epochs must be an integer >= 1 or None, got {self.epochs!r}")
+        for k in ("batch_size", "grad_accum", "max_length", "lora_r", "numeric_hidden", "pairs_per_example"):
             if not isinstance(getattr(self, k), int) or getattr(self, k) < 1: raise ValueError(f"{k} must be an integer >= 1, got {getattr(self, k)!r}")
         if self.max_length < 2: raise ValueError(f"max_length must be >= 2, got {self.max_length}")
         if not 0 <= self.warmup_ratio < 1: raise ValueError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
         if not 0 <= self.dropout < 1: raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if self.learning_rate <= 0: raise ValueError(f"lr must be > 0, got {self.lr}")
+        if self.learning_rate <= 0 or self.head_learning_rate <= 0: raise ValueError(f"lr and head_lr must be > 0, got {self.lr}, {self.head_lr}")
         if self.class_weights not in ("balanced", None): raise ValueError(f"class_weights must be 'balanced' or None, got {self.class_weights!r}")
         if self.patience is not None and self.patience < 1: raise ValueError(f"patience must be >= 1 or None, got {self.patience}")
         if self.fp16 not in ("auto", True, False): raise ValueError(f"fp16 must be 'auto', True or False, got {self.fp16!r}")
         if not (self.checkpoint_every == "epoch" or (isinstance(self.checkpoint_every, int) and self.checkpoint_every >= 1)):
             raise ValueError(f"checkpoint_every must be 'epoch' or an integer >= 1, got {self.checkpoint_every!r}")
+        if not len(self.probe_grid) or any(float(c) <= 0 for c in self.probe_grid): raise ValueError(f"probe_grid must be positive C values, got {self.probe_grid!r}")
         return self
 
-    def to_dict(self) -> dict: return asdict(self)
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("lora_target_modules", "probe_grid"):  # JSON has no tuples; keep lists so a saved config round-trips
+            if d[k] is not None: d[k] = list(d[k])
+        return d
+
 
 # %% ../nbs/12_finetune.ipynb #6b318442
 def _atomic(path:Path, write) -> Path:
@@ -197,6 +229,7 @@ class CustomerClassifier(torch.nn.Module):
                  max_length:int=256, # tokens per document
                  numeric_hidden:int=32, # width of the numeric block
                  info:dict|None=None, # method, base model, config: stored in classifier.json
+                 head:str="mlp", # "mlp": numbers through a dense block, raw text vector; "linear": L2-normalised text vector and standardised numbers straight into the linear head (the probe's features)
                 ):
         super().__init__()
         self.encoder, self.tokenizer = encoder, tokenizer
@@ -208,9 +241,12 @@ class CustomerClassifier(torch.nn.Module):
         self.numeric_scale = np.asarray(numeric_scale if p else [], dtype=np.float64).reshape(p)
         self.max_length, self.numeric_hidden, self.info = int(max_length), int(numeric_hidden), dict(info or {})
         self.hidden_size = int(encoder.config.hidden_size)
-        self.numeric_block = torch.nn.Sequential(torch.nn.Linear(p, numeric_hidden), torch.nn.GELU()) if p else None
+        if head not in ("mlp", "linear"): raise ValueError(f"head must be 'mlp' or 'linear', got {head!r}")
+        self.head_kind = head
+        mlp = head == "mlp" and p
+        self.numeric_block = torch.nn.Sequential(torch.nn.Linear(p, numeric_hidden), torch.nn.GELU()) if mlp else None
         self.dropout = torch.nn.Dropout(dropout)
-        self.head = torch.nn.Linear(self.hidden_size + (numeric_hidden if p else 0), len(self.classes_))
+        self.head = torch.nn.Linear(self.hidden_size + (numeric_hidden if mlp else p), len(self.classes_))
         self._tokens = _token_limit(encoder, tokenizer, self.max_length)
 
     @property
@@ -220,13 +256,19 @@ class CustomerClassifier(torch.nn.Module):
         "Mean-pooled float32 text vectors (unnormalised)."
         return _mean_pool(self.encoder(input_ids=input_ids, attention_mask=attention_mask)[0], attention_mask)
 
+    def features(self, input_ids, attention_mask, numeric:torch.Tensor|None=None) -> torch.Tensor:
+        "What the head reads: text vector (+ numbers, through the numeric block for the 'mlp' head)."
+        x = self.pool(input_ids, attention_mask)
+        if self.head_kind == "linear": x = torch.nn.functional.normalize(x, dim=1)  # as `Encoder`: the probe's features
+        if self.numeric_features:
+            if numeric is None: raise ValueError("this model uses numeric features; pass them")
+            z = numeric.to(x.dtype)
+            x = torch.cat([x, self.numeric_block(z) if self.numeric_block is not None else z], dim=1)
+        return x
+
     def forward(self, input_ids, attention_mask, numeric:torch.Tensor|None=None) -> torch.Tensor:
         "Logits (batch, n_classes); `numeric` are already standardised numbers (see `standardize`)."
-        x = self.pool(input_ids, attention_mask)
-        if self.numeric_block is not None:
-            if numeric is None: raise ValueError("this model uses numeric features; pass them")
-            x = torch.cat([x, self.numeric_block(numeric.to(x.dtype))], dim=1)
-        return self.head(self.dropout(x)).float()
+        return self.head(self.dropout(self.features(input_ids, attention_mask, numeric))).float()
 
     def standardize(self, X:np.ndarray) -> np.ndarray:
         "Signed log1p, standardised with the stored statistics, clipped: float32 rows for `forward`."
@@ -251,10 +293,11 @@ class CustomerClassifier(torch.nn.Module):
         return _tokenize(self.tokenizer, docs, self._tokens), Z
 
     @torch.no_grad()
-    def _logits(self, ids:list, Z:np.ndarray|None, batch_size:int=64, amp:bool=False) -> np.ndarray:
-        "Logits for token id lists, in length-sorted batches (eval mode), returned in input order."
+    def _logits(self, ids:list, Z:np.ndarray|None, batch_size:int=64, amp:bool=False, what:str="logits") -> np.ndarray:
+        "Logits (or, with what='features', the head's input) for token id lists, in length-sorted batches (eval mode), in input order."
         was = self.training; self.eval()
-        out = np.zeros((len(ids), len(self.classes_)), dtype=np.float32)
+        fn = self if what == "logits" else self.features
+        out = None
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
         pad = self.tokenizer.pad_token_id or 0
         try:
@@ -263,9 +306,11 @@ class CustomerClassifier(torch.nn.Module):
                 a, m = _collate([ids[j] for j in js], pad, self.device)
                 z = torch.from_numpy(Z[js]).to(self.device) if Z is not None else None
                 with torch.autocast("cuda", dtype=torch.float16, enabled=amp and self.device.type == "cuda"):
-                    out[js] = self(a, m, z).cpu().numpy()
+                    r = fn(a, m, z).float().cpu().numpy()
+                if out is None: out = np.zeros((len(ids), r.shape[1]), dtype=np.float32)
+                out[js] = r
         finally: self.train(was)
-        return out
+        return out if out is not None else np.zeros((0, len(self.classes_)), dtype=np.float32)
 
     def predict_proba(self,
                       documents, # list/Series of customer documents
@@ -302,7 +347,7 @@ class CustomerClassifier(torch.nn.Module):
                     "numeric_features": self.numeric_features, "numeric_mean": [float(v) for v in self.numeric_mean],
                     "numeric_scale": [float(v) for v in self.numeric_scale], "numeric_transform": "signed_log1p",
                     "numeric_clip": _NUM_CLIP, "numeric_hidden": self.numeric_hidden, "dropout": float(self.dropout.p),
-                    "max_length": self.max_length, **self.info}
+                    "max_length": self.max_length, "head": self.head_kind, **self.info}
             (tmp/_META_FILE).write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
             # classifier.json last: a folder with it is complete
             for f in sorted(tmp.iterdir(), key=lambda f: f.name == _META_FILE): os.replace(f, folder/f.name)
@@ -322,7 +367,8 @@ class CustomerClassifier(torch.nn.Module):
         with _quiet(): enc, tok = AutoModel.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
         info = {k: meta[k] for k in ("method", "base_model", "config") if k in meta}
         clf = cls(enc, tok, meta["classes"], meta["numeric_features"], meta["numeric_mean"], meta["numeric_scale"],
-                  dropout=meta["dropout"], max_length=meta["max_length"], numeric_hidden=meta["numeric_hidden"], info=info)
+                  dropout=meta["dropout"], max_length=meta["max_length"], numeric_hidden=meta["numeric_hidden"], info=info,
+                  head=meta.get("head", "mlp"))
         missing, unexpected = clf.load_state_dict(load_file(str(folder/_HEAD_FILE)), strict=False)
         missing = [k for k in missing if not k.startswith("encoder.")]
         if missing or unexpected: raise ValueError(f"{folder/_HEAD_FILE}: head weights do not match (missing {missing}, unexpected {unexpected})")
@@ -393,6 +439,47 @@ def _metrics(y_true:np.ndarray, y_pred:np.ndarray, n_classes:int) -> dict:
     labels = list(range(n_classes))
     return {"macro_f1": float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)),
             "accuracy": float(accuracy_score(y_true, y_pred))}
+def linear_probe(X_train:np.ndarray, # (n, d) frozen features of the training rows
+                 y_train:np.ndarray, # their labels
+                 X_val:np.ndarray, # features of the validation rows
+                 y_val:np.ndarray, # their labels
+                 grid=PROBE_GRID, # C values tried
+                 class_weight:str|None="balanced", # as the fine-tuning loss
+                 max_iter:int=3000, # lbfgs iterations: enough to converge on a few thousand rows
+                ) -> tuple: # (fitted LogisticRegression, C, validation macro-F1)
+    "Logistic regression for each C of `grid` on the training rows; keep the best validation macro-F1 (first on ties)."
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+    best = None
+    with threadpool_limits(1):  # one BLAS thread: the same numbers on every machine, and small problems run faster
+        for C in grid:
+            m = LogisticRegression(C=float(C), class_weight=class_weight, max_iter=max_iter).fit(X_train, y_train)
+            f = float(f1_score(y_val, m.predict(X_val), average="macro", zero_division=0)) if len(y_val) else 0.0
+            if best is None or f > best[2]: best = (m, float(C), f)
+    return best
+
+def _set_head(clf, lr) -> None:
+    "Copy a fitted LogisticRegression into the linear head (binary: logits -z/2, +z/2 give the same probabilities)."
+    W, b = np.asarray(lr.coef_, dtype=np.float64), np.asarray(lr.intercept_, dtype=np.float64)
+    if W.shape[0] == 1: W, b = np.vstack([-W / 2, W / 2]), np.array([-b[0] / 2, b[0] / 2])
+    if W.shape != tuple(clf.head.weight.shape): raise ValueError(f"probe has shape {W.shape}, head {tuple(clf.head.weight.shape)}")
+    with torch.no_grad():
+        clf.head.weight.copy_(torch.from_numpy(W).to(clf.head.weight)); clf.head.bias.copy_(torch.from_numpy(b).to(clf.head.bias))
+
+def _pairs(y:np.ndarray, # class codes of the training rows
+           k:int, # positive and negative partners per row
+           seed:int,
+          ) -> np.ndarray: # (pairs, 3): row i, row j (positions in `y`), 1 same class / 0 different
+    "SetFit-style sentence pairs from labels: for every row, k partners of its class and k of other classes."
+    rng = np.random.default_rng([int(seed), 7])
+    by = {c: np.flatnonzero(y == c) for c in np.unique(y)}
+    out = []
+    for i, c in enumerate(y):
+        same, other = by[c][by[c] != i], np.flatnonzero(y != c)
+        if len(same): out += [(i, j, 1) for j in rng.choice(same, k)]
+        if len(other): out += [(i, j, 0) for j in rng.choice(other, k)]
+    return np.array(out, dtype=np.int64).reshape(-1, 3)
+
 
 # %% ../nbs/12_finetune.ipynb #c30ffcbc
 def finetune(documents:pd.Series, # one document per customer, indexed by customer_id (`customer_documents`)
@@ -406,7 +493,7 @@ def finetune(documents:pd.Series, # one document per customer, indexed by custom
              show_progress:bool=True, # tqdm bar over optimizer steps
              _kill_after_checkpoints:int|None=None, # test hook: raise after writing this many checkpoints (a killed run)
             ) -> tuple[CustomerClassifier, dict]: # the best model (eval mode) and the history
-    "Fine-tune an encoder + head on the 'train' rows, keep the epoch with the best 'val' macro-F1."
+    "Fine-tune an encoder + head on the 'train' rows, keep the epoch with the best 'val' macro-F1 (epoch 0: the linear probe)."
     cfg = copy.deepcopy(config or FinetuneConfig()).validate()
     model_name = str(model) if model is not None else default_model()
     docs = _check_documents(documents); idx = docs.index
@@ -421,6 +508,17 @@ def finetune(documents:pd.Series, # one document per customer, indexed by custom
     if len(classes) < 2: raise DataError(f"labels: the 'train' rows need at least 2 classes, got {classes}")
     unseen = sorted(set(y[va]) - set(classes))
     if unseen: raise DataError(f"labels: 'val' has a class that no 'train' row has, e.g. {unseen[0]!r}")
+    cnt_tr = pd.Series(y[tr]).value_counts().sort_index()
+    few = cnt_tr[cnt_tr < 2]
+    if len(few): raise DataError(f"labels: class {few.index[0]!r} has {int(few.iloc[0])} 'train' row(s); every class needs at least 2 "
+                                 f"(train counts: {cnt_tr.to_dict()}); label more customers of it, or merge or drop the class")
+    notes = []  # warnings for the log and history["warnings"]
+    cnt_va = pd.Series(y[va]).value_counts().reindex(classes, fill_value=0)
+    if not va.any(): notes.append("no 'val' rows: the last epoch is kept and the probe uses C=1 (nothing to choose on)")
+    elif (cnt_va < 3).any():
+        notes.append(f"validation has only {int(cnt_va.min())} row(s) of class {cnt_va.idxmin()!r}: the epoch choice is noisy "
+                     "(split_customers(min_val=...) keeps a per-class minimum)")
+    if cfg.epochs is None: cfg.epochs = auto_epochs(int(tr.sum()))
     X = cols = None
     if numeric is not None and cfg.use_numeric: X, cols = _numeric_matrix(numeric, idx)
     device = torch.device(cfg.device if cfg.device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -430,6 +528,7 @@ def finetune(documents:pd.Series, # one document per customer, indexed by custom
     ckpt = out/"checkpoints"/"last.pt" if out is not None else None
     sig = _signature(cfg, model_name, docs, y, sp, X)
     devices = [device.index or 0] if device.type == "cuda" else []
+    contrastive = cfg.method == "contrastive"
     with torch.random.fork_rng(devices=devices):  # leave the caller's global random state alone
         torch.manual_seed(cfg.seed)
         enc, tok = _build_encoder(model_name, cfg)
@@ -438,7 +537,8 @@ def finetune(documents:pd.Series, # one document per customer, indexed by custom
             L = _signed_log1p(X[tr]); mean, sd = L.mean(0), L.std(0)
             scale = np.where(sd > 1e-12, sd, 1.0)
         info = {"method": cfg.method, "base_model": model_name, "config": cfg.to_dict()}
-        clf = CustomerClassifier(enc, tok, classes, cols, mean, scale, cfg.dropout, cfg.max_length, cfg.numeric_hidden, info).to(device)
+        clf = CustomerClassifier(enc, tok, classes, cols, mean, scale, cfg.dropout, cfg.max_length, cfg.numeric_hidden, info,
+                                 head="linear" if cfg.probe else "mlp").to(device)
         ids = _tokenize(tok, docs.tolist(), clf._tokens)
         Z = clf.standardize(X) if X is not None else None
         code = {c: i for i, c in enumerate(classes)}
@@ -449,19 +549,26 @@ def finetune(documents:pd.Series, # one document per customer, indexed by custom
             cnt = np.bincount(yc[tr_idx], minlength=len(classes)).astype(np.float64)
             w = torch.tensor(len(tr_idx) / (len(classes) * cnt), dtype=torch.float32, device=device)
         loss_fn = torch.nn.CrossEntropyLoss(weight=w)
+        w_cpu = w.cpu() if w is not None else None  # the validation loss is weighted the same way as the training loss
         named = [(k, p) for k, p in clf.named_parameters() if p.requires_grad]
+        is_head = lambda k: k.startswith(("head.", "numeric_block."))
         no_decay = lambda k: k.endswith("bias") or "norm" in k.lower()
-        groups = [{"params": [p for k, p in named if not no_decay(k)], "weight_decay": cfg.weight_decay},
-                  {"params": [p for k, p in named if no_decay(k)], "weight_decay": 0.0}]
+        opt_named = [(k, p) for k, p in named if not (contrastive and is_head(k))]  # contrastive: the head comes from the probe
+        groups = [{"params": [p for k, p in opt_named if is_head(k) == h and no_decay(k) == nd],
+                   "lr": cfg.head_learning_rate if h else cfg.learning_rate, "weight_decay": 0.0 if nd else cfg.weight_decay}
+                  for h in (False, True) for nd in (False, True)]
+        groups = [g for g in groups if g["params"]]
         # the fused kernel makes the optimizer step ~5x faster on CPU (benchmarks/bench_finetune.py); HF Trainer's default too
         opt = torch.optim.AdamW(groups, lr=cfg.learning_rate, fused=device.type in ("cpu", "cuda"))
+        pairs = _pairs(yc[tr_idx], cfg.pairs_per_example, cfg.seed) if contrastive else None
+        n_items = len(pairs) if contrastive else len(tr_idx)
         bs, ga = cfg.batch_size, cfg.grad_accum
-        n_batches = math.ceil(len(tr_idx) / bs); per_epoch = math.ceil(n_batches / ga); total = per_epoch * cfg.epochs
+        n_batches = math.ceil(n_items / bs); per_epoch = math.ceil(n_batches / ga); total = per_epoch * cfg.epochs
         warm = int(round(cfg.warmup_ratio * total))
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: (s + 1) / (warm + 1) if s < warm else max(0.0, (total - s) / max(1, total - warm)))
         scaler = torch.amp.GradScaler("cuda", enabled=amp)
         st = {"epoch": 0, "batch": 0, "step": 0, "loss_sum": 0.0, "loss_n": 0, "history": [], "best_f1": -1.0,
-              "best_epoch": 0, "bad": 0, "done": False, "stopped_early": False, "best": None}
+              "best_epoch": 0, "bad": 0, "done": False, "stopped_early": False, "best": None, "probed": False}
         resumed_from = None
         if resume and ckpt is not None and ckpt.exists():
             saved = torch.load(ckpt, map_location="cpu", weights_only=True)
@@ -485,51 +592,83 @@ def finetune(documents:pd.Series, # one document per customer, indexed by custom
             if _kill_after_checkpoints is not None and n_ckpt >= _kill_after_checkpoints: raise _SimulatedKill(f"simulated kill after checkpoint {n_ckpt}")
         if device.type == "cuda": torch.cuda.reset_peak_memory_stats(device)
         pad, eval_bs = tok.pad_token_id or 0, bs * (4 if amp else 1)
+        sub = lambda rows: ([ids[i] for i in rows], Z[rows] if Z is not None else None)
+        def fit_probe(rec:dict):
+            "The linear probe on the current (frozen) features, copied into the head."
+            F = {s: clf._logits(*sub(r), eval_bs, amp, what="features").astype(np.float64) for s, r in (("tr", tr_idx), ("va", va_idx))}
+            m, C, _ = linear_probe(F["tr"], yc[tr_idx], F["va"], yc[va_idx], cfg.probe_grid if len(va_idx) else (1.0,), cfg.class_weights)
+            _set_head(clf, m); rec["probe_C"] = C
+        def score(rec:dict):
+            "Validation loss (class-weighted, as in training) and metrics into `rec`; track the best epoch."
+            if len(va_idx):
+                logits = clf._logits(*sub(va_idx), eval_bs, amp)
+                rec["val_loss"] = float(torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(yc[va_idx]), weight=w_cpu))
+                rec.update({f"val_{k}": v for k, v in _metrics(yc[va_idx], logits.argmax(1), len(classes)).items()})
+                if rec["val_macro_f1"] > st["best_f1"]:
+                    st["best_f1"], st["best_epoch"], st["bad"], st["best"] = rec["val_macro_f1"], rec["epoch"], 0, _trainable_state(clf)
+                else: st["bad"] += 1
+            else: st["best_epoch"], st["best"] = rec["epoch"], None  # no validation rows: keep the last epoch
+            st["history"].append(rec)
+        if cfg.probe and not st["probed"]:
+            # epoch 0: the linear probe on frozen features is the first candidate, so fine-tuning can only improve on it (on val)
+            rec = {"epoch": 0, "train_loss": None, "step": 0, "lr": 0.0}
+            fit_probe(rec); score(rec); st["bad"] = 0; st["probed"] = True
+            save_ckpt()
         t_train, n_seen = 0.0, 0
         bar = tqdm(total=total, initial=st["step"], desc=f"fine-tuning ({cfg.method})", unit="step", disable=not show_progress)
         try:
             while not st["done"] and st["epoch"] < cfg.epochs:
-                order = tr_idx[_epoch_order(len(tr_idx), cfg.seed, st["epoch"])]
+                perm = _epoch_order(n_items, cfg.seed, st["epoch"])
+                order = perm if contrastive else tr_idx[perm]
                 clf.train()
                 for b in range(st["batch"], n_batches):
                     t0 = time.perf_counter()
                     rows = order[b*bs:(b+1)*bs]
-                    a, m = _collate([ids[i] for i in rows], pad, device)
-                    z = torch.from_numpy(Z[rows]).to(device) if Z is not None else None
-                    target = torch.from_numpy(yc[rows]).to(device)
                     with torch.autocast("cuda", dtype=torch.float16, enabled=amp):
-                        loss = loss_fn(clf(a, m, z), target)
+                        if contrastive:  # cosine-similarity loss on pairs (SetFit): same label -> 1, different -> 0
+                            pr = pairs[rows]; both = np.concatenate([tr_idx[pr[:, 0]], tr_idx[pr[:, 1]]])
+                            a, m = _collate([ids[i] for i in both], pad, device)
+                            v = torch.nn.functional.normalize(clf.pool(a, m), dim=1)
+                            cos = (v[:len(rows)] * v[len(rows):]).sum(1)
+                            loss = torch.nn.functional.mse_loss(cos, torch.from_numpy(pr[:, 2]).to(device).float())
+                            n_docs = 2 * len(rows)
+                        else:
+                            a, m = _collate([ids[i] for i in rows], pad, device)
+                            z = torch.from_numpy(Z[rows]).to(device) if Z is not None else None
+                            loss = loss_fn(clf(a, m, z), torch.from_numpy(yc[rows]).to(device))
+                            n_docs = len(rows)
                     g0 = (b // ga) * ga; gsize = min(ga, n_batches - g0)  # the last group of an epoch may be short
                     scaler.scale(loss / gsize).backward()
                     st["loss_sum"] += loss.item() * len(rows); st["loss_n"] += len(rows)
                     stepped = b - g0 == gsize - 1
                     if stepped:
                         if cfg.max_grad_norm is not None:
-                            scaler.unscale_(opt); torch.nn.utils.clip_grad_norm_([p for _, p in named], cfg.max_grad_norm)
+                            scaler.unscale_(opt); torch.nn.utils.clip_grad_norm_([p for _, p in opt_named], cfg.max_grad_norm)
                         scaler.step(opt); scaler.update(); sched.step(); opt.zero_grad(set_to_none=True)
                         st["step"] += 1; bar.update(1)
                     if device.type == "cuda": torch.cuda.synchronize(device)
-                    t_train += time.perf_counter() - t0; n_seen += len(rows)
+                    t_train += time.perf_counter() - t0; n_seen += n_docs
                     st["batch"] = b + 1
                     if stepped and b + 1 < n_batches and cfg.checkpoint_every != "epoch" and st["step"] % cfg.checkpoint_every == 0: save_ckpt()
                 rec = {"epoch": st["epoch"] + 1, "train_loss": st["loss_sum"] / max(1, st["loss_n"]), "step": st["step"],
                        "lr": float(sched.get_last_lr()[0])}
-                if len(va_idx):
-                    logits = clf._logits([ids[i] for i in va_idx], Z[va_idx] if Z is not None else None, eval_bs, amp)
-                    rec["val_loss"] = float(torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(yc[va_idx])))
-                    rec.update({f"val_{k}": v for k, v in _metrics(yc[va_idx], logits.argmax(1), len(classes)).items()})
-                    if rec["val_macro_f1"] > st["best_f1"]:
-                        st["best_f1"], st["best_epoch"], st["bad"], st["best"] = rec["val_macro_f1"], rec["epoch"], 0, _trainable_state(clf)
-                    else: st["bad"] += 1
-                    bar.set_postfix(loss=f"{rec['train_loss']:.3f}", val_f1=f"{rec['val_macro_f1']:.3f}")
-                else: st["best_epoch"], st["best"] = rec["epoch"], None  # no validation rows: keep the last epoch
-                st["history"].append(rec)
+                if contrastive: fit_probe(rec)  # the encoder moved: refit the head on its new features
+                score(rec)
+                if "val_macro_f1" in rec: bar.set_postfix(loss=f"{rec['train_loss']:.3f}", val_f1=f"{rec['val_macro_f1']:.3f}")
                 st.update(epoch=st["epoch"] + 1, batch=0, loss_sum=0.0, loss_n=0)
                 if cfg.patience is not None and st["bad"] >= cfg.patience and st["epoch"] < cfg.epochs: st["done"] = st["stopped_early"] = True
                 if st["epoch"] >= cfg.epochs: st["done"] = True
                 save_ckpt()
         finally: bar.close()
         if st["best"] is not None: _load_trainable(clf, st["best"])
+    vl = [e["val_loss"] for e in st["history"] if e.get("val_loss") is not None]
+    if len(vl) >= 2 and max(abs(v - vl[0]) for v in vl) < cfg.flat_loss_warning * abs(vl[0]):
+        notes.append(f"validation loss moved less than {cfg.flat_loss_warning:.0%} over training ({vl[0]:.4f} -> {vl[-1]:.4f}): "
+                     f"the '{cfg.method}' settings barely learn; raise lr (now {cfg.learning_rate:g}) or epochs")
+    last = st["history"][-1]["epoch"] if st["history"] else 0
+    if len(va_idx) and cfg.epochs > 1 and st["best_epoch"] == last == cfg.epochs:
+        notes.append(f"the best validation epoch was the last ({last}): the model may still be improving; more epochs could help")
+    for n in notes: _log.warning("finetune: %s", n)
     clf.eval()
     hist = {"epochs": st["history"], "best_epoch": st["best_epoch"], "best_val_macro_f1": st["best_f1"] if len(va_idx) else None,
             "stopped_early": st["stopped_early"], "steps": st["step"], "classes": list(classes), "n_train": int(len(tr_idx)),
@@ -538,7 +677,7 @@ def finetune(documents:pd.Series, # one document per customer, indexed by custom
             "total_parameters": int(sum(p.numel() for p in clf.parameters())),
             "samples_per_second": (n_seen / t_train) if t_train > 0 else None, "train_seconds": t_train,
             "peak_memory_mb": _peak_memory_mb(device), "peak_memory_kind": "cuda_allocated" if device.type == "cuda" else "process_rss",
-            "resumed_from": resumed_from, "config": cfg.to_dict()}
+            "resumed_from": resumed_from, "warnings": notes, "config": cfg.to_dict()}
     if out is not None:
         clf.save_pretrained(out/"model")
         _write_json(out/"history.json", hist)
