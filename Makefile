@@ -50,9 +50,13 @@ reports: setup
 # on a GPU raise FT_PARAMS, e.g. FT_PARAMS="-p max_train 0 -p epochs 0 -p max_length 256 -p curve_sizes 200,800 -p run_segments True".
 FT_PARAMS ?= -p max_length 48 -p epochs 2 -p contrastive_epochs 1 -p pairs_per_example 1 -p max_train 400 -p curve_sizes 150 \
 	-p batch_size 16 -p run_segments False -p run_unsupervised False
+# nbdev_clean strips cell tags, so the parameters tag papermill needs is added to a copy of the notebook.
 finetune-report: setup
 	mkdir -p runs/finetune_online_retail
-	$(BIN)/papermill -k python3 --language python nbs/20_finetune_report.ipynb runs/finetune_online_retail/report.ipynb \
+	$(BIN)/python -c "import nbformat; nb = nbformat.read('nbs/20_finetune_report.ipynb', as_version=4); \
+	    nb.cells[[c.source.startswith('# Small defaults') for c in nb.cells].index(True)].metadata['tags'] = ['parameters']; \
+	    nbformat.write(nb, 'runs/finetune_online_retail/template.ipynb')"
+	$(BIN)/papermill -k python3 --language python runs/finetune_online_retail/template.ipynb runs/finetune_online_retail/report.ipynb \
 	    -p data online_retail -p model "" -p methods lpft,lora,contrastive -p targets value_tier,churn \
 	    -p out_dir runs/finetune_online_retail $(FT_PARAMS)
 	cp runs/finetune_online_retail/finetune_report.json reports/finetune_online_retail.json
@@ -64,7 +68,10 @@ finetune-report: setup
 # fine-tuning is scored against the personas there (~5 min on a 2-core CPU).
 finetune-report-synthetic: setup
 	mkdir -p runs/finetune_synthetic
-	$(BIN)/papermill -k python3 --language python nbs/20_finetune_report.ipynb runs/finetune_synthetic/report.ipynb \
+	$(BIN)/python -c "import nbformat; nb = nbformat.read('nbs/20_finetune_report.ipynb', as_version=4); \
+	    nb.cells[[c.source.startswith('# Small defaults') for c in nb.cells].index(True)].metadata['tags'] = ['parameters']; \
+	    nbformat.write(nb, 'runs/finetune_synthetic/template.ipynb')"
+	$(BIN)/papermill -k python3 --language python runs/finetune_synthetic/template.ipynb runs/finetune_synthetic/report.ipynb \
 	    -p data synthetic -p n_customers 600 -p model "" -p targets churn -p methods lpft,lora -p max_length 128 \
 	    -p epochs 2 -p curve_sizes "" -p run_unsupervised True -p dec_method full -p dec_epochs 2 -p out_dir runs/finetune_synthetic
 	$(BIN)/python -c "import nbformat; from custseg.report import offline_html; \
