@@ -50,26 +50,35 @@ reports: setup
 	    $(DATA)/online_retail/online_retail.parquet --out runs/online_retail
 	cp runs/online_retail/report.html reports/online_retail.html
 
-# The honest evaluation of fine-tuning on both Online Retail years (baselines vs full and LoRA fine-tuning, segments
-# with base vs fine-tuned embeddings, unsupervised DEC). Bounded for a 2-core CPU (~20 min): on a GPU raise
-# FT_PARAMS, e.g. FT_PARAMS="-p max_train 0 -p epochs 4 -p max_length 256 -p dec_max_docs 0".
-FT_PARAMS ?= -p max_length 128 -p epochs 2 -p max_train 800 -p batch_size 16 -p dec_method lora -p dec_max_docs 800 -p dec_epochs 1
+# The honest evaluation of fine-tuning on both Online Retail years (baselines and the linear probe vs LP-FT, the
+# default, LoRA and contrastive fine-tuning; a value-tier learning curve). Bounded for a loaded 2-core CPU (~25 min):
+# on a GPU raise FT_PARAMS, e.g. FT_PARAMS="-p max_train 0 -p epochs 0 -p max_length 256 -p curve_sizes 200,800 -p run_segments True".
+FT_PARAMS ?= -p max_length 48 -p epochs 2 -p contrastive_epochs 1 -p pairs_per_example 1 -p max_train 400 -p curve_sizes 150 \
+	-p batch_size 16 -p run_segments False
+# nbdev_clean strips cell tags, so the parameters tag papermill needs is added to a copy of the notebook.
 finetune-report: setup
 	mkdir -p runs/finetune_online_retail
-	$(BIN)/papermill -k python3 --language python nbs/20_finetune_report.ipynb runs/finetune_online_retail/report.ipynb \
-	    -p data online_retail -p model "" -p methods full,lora -p targets value_tier,churn \
+	$(BIN)/python -c "import nbformat; nb = nbformat.read('nbs/20_finetune_report.ipynb', as_version=4); \
+	    nb.cells[[c.source.startswith('# Small defaults') for c in nb.cells].index(True)].metadata['tags'] = ['parameters']; \
+	    nbformat.write(nb, 'runs/finetune_online_retail/template.ipynb')"
+	$(BIN)/papermill -k python3 --language python runs/finetune_online_retail/template.ipynb runs/finetune_online_retail/report.ipynb \
+	    -p data online_retail -p model "" -p methods lpft,lora,contrastive -p targets value_tier,churn \
 	    -p out_dir runs/finetune_online_retail $(FT_PARAMS)
+	cp runs/finetune_online_retail/finetune_report.json reports/finetune_online_retail.json
 	$(BIN)/python -c "import nbformat; from custseg.report import offline_html; \
 	    nb = nbformat.read('runs/finetune_online_retail/report.ipynb', as_version=4); \
 	    open('reports/finetune_online_retail.html', 'w', encoding='utf-8').write(offline_html(nb))"
 
-# The same notebook on synthetic customers with planted personas and the real model: the unsupervised (DEC)
-# fine-tuning is scored against the personas there (~5 min on a 2-core CPU).
+# The same notebook on synthetic customers with planted personas and the real model
+# (~5 min on a 2-core CPU). The unsupervised objectives have their own report: make cluster-finetune-report.
 finetune-report-synthetic: setup
 	mkdir -p runs/finetune_synthetic
-	$(BIN)/papermill -k python3 --language python nbs/20_finetune_report.ipynb runs/finetune_synthetic/report.ipynb \
-	    -p data synthetic -p n_customers 600 -p model "" -p targets churn -p methods lora -p max_length 128 \
-	    -p epochs 2 -p dec_method full -p dec_epochs 2 -p out_dir runs/finetune_synthetic
+	$(BIN)/python -c "import nbformat; nb = nbformat.read('nbs/20_finetune_report.ipynb', as_version=4); \
+	    nb.cells[[c.source.startswith('# Small defaults') for c in nb.cells].index(True)].metadata['tags'] = ['parameters']; \
+	    nbformat.write(nb, 'runs/finetune_synthetic/template.ipynb')"
+	$(BIN)/papermill -k python3 --language python runs/finetune_synthetic/template.ipynb runs/finetune_synthetic/report.ipynb \
+	    -p data synthetic -p n_customers 600 -p model "" -p targets churn -p methods lpft,lora -p max_length 128 \
+	    -p epochs 2 -p curve_sizes "" -p out_dir runs/finetune_synthetic
 	$(BIN)/python -c "import nbformat; from custseg.report import offline_html; \
 	    nb = nbformat.read('runs/finetune_synthetic/report.ipynb', as_version=4); \
 	    open('reports/finetune_synthetic.html', 'w', encoding='utf-8').write(offline_html(nb))"

@@ -5,8 +5,11 @@ Both runs fine-tune the same encoder folder (default: `custseg.embed.default_mod
 max_length, epochs, learning rate, batch size, warm-up share (0.1), weight decay (0.01), gradient clipping (1.0),
 seed, and dynamic padding (each batch padded to its longest document):
 
-* custseg: `finetune(method="full", use_numeric=False, class_weights=None, patience=None)`, every row "train",
-  no output_dir (no checkpoints), mixed precision on CUDA ("auto").
+* custseg: `finetune(method=M, use_numeric=False, class_weights=None, patience=None)` for every M of `--methods`
+  (default full, lpft, lora, contrastive), every row "train", no output_dir (no checkpoints), mixed precision on
+  CUDA ("auto"). The probe methods (lpft, lora, contrastive) first embed the rows and fit the linear probe (C=1:
+  no validation rows): that is in their total time, not in their samples/s. Contrastive counts documents (2 per
+  pair; `pairs_per_example=1`, so an epoch is 4x the rows) and uses its own default learning rate.
 * Trainer: `AutoModelForSequenceClassification` + `DataCollatorWithPadding`, no evaluation, no saving,
   report_to="none", dataloader_num_workers=0, use_cpu on CPU, fp16 on CUDA.
 
@@ -105,20 +108,22 @@ def child_custseg(a, docs, labels, device):
     base_rss = _current_rss_mb()
     starts = []
     collate = F._collate
-    def timed_collate(*args, **kw):  # called once at the start of every training batch (no val rows, so only there)
-        starts.append(time.perf_counter()); return collate(*args, **kw)
+    def timed_collate(*args, **kw):  # called once at the start of every training batch (the probe's passes run without grad)
+        if torch.is_grad_enabled(): starts.append(time.perf_counter())
+        return collate(*args, **kw)
     F._collate = timed_collate
     if a.custseg_fused:  # diagnostic: custseg's optimizer with fused=True, as the Trainer's default "adamw_torch_fused"
         import functools
         F.torch.optim.AdamW = functools.partial(torch.optim.AdamW, fused=True)
-    cfg = F.FinetuneConfig(method="full", epochs=a.epochs, lr=a.lr, batch_size=a.batch_size, max_length=a.max_length,
-                           use_numeric=False, class_weights=None, patience=None, warmup_ratio=0.1, weight_decay=0.01,
-                           max_grad_norm=1.0, seed=a.seed, device=str(device))
+    m = a.method
+    cfg = F.FinetuneConfig(method=m, epochs=a.epochs, lr=a.lr if m in ("full", "lpft") else None, batch_size=a.batch_size,
+                           max_length=a.max_length, use_numeric=False, class_weights=None, patience=None, warmup_ratio=0.1,
+                           weight_decay=0.01, max_grad_norm=1.0, seed=a.seed, device=str(device), pairs_per_example=1)
     split = pd.Series("train", index=docs.index)
     t0 = time.perf_counter()
     _, hist = F.finetune(docs, labels, split, model=a.model_dir, config=cfg, output_dir=None, show_progress=False)
     total = time.perf_counter() - t0
-    return dict(loop_sps=hist["samples_per_second"], steady_sps=_steady(starts, a.batch_size, len(docs)),
+    return dict(loop_sps=hist["samples_per_second"], steady_sps=_steady(starts, a.batch_size * (2 if m == "contrastive" else 1), len(docs)),
                 total_s=total, steps=hist["steps"], train_loss=hist["epochs"][-1]["train_loss"], base_rss_mb=base_rss,
                 cuda_peak_mb=torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None)
 
@@ -176,7 +181,7 @@ def child(a):
     if a.threads: torch.set_num_threads(a.threads)
     device = torch.device(a.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     r = (child_custseg if a.child == "custseg" else child_trainer)(a, docs, labels, device)
-    r.update(run=a.child, device=str(device), threads=torch.get_num_threads(), peak_rss_mb=_rss_mb())
+    r.update(run=a.child if a.child == "trainer" else f"custseg:{a.method}", device=str(device), threads=torch.get_num_threads(), peak_rss_mb=_rss_mb())
     print("RESULT " + json.dumps(r), flush=True)
 
 
@@ -204,7 +209,9 @@ def main():
     ap.add_argument("--repeats", type=int, default=1, help="rounds of (custseg, Trainer), order alternating")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=int, default=900, help="seconds per child run")
+    ap.add_argument("--methods", default="full,lpft,lora,contrastive", help="custseg methods to time (comma-separated)")
     ap.add_argument("--child", choices=["custseg", "trainer"], help=argparse.SUPPRESS)
+    ap.add_argument("--method", default="full", help=argparse.SUPPRESS)
     ap.add_argument("--child-data", help=argparse.SUPPRESS)
     ap.add_argument("--model-dir", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -234,11 +241,14 @@ def main():
         if a.threads: common += ["--threads", str(a.threads)]
         common += ["--trainer-optim", a.trainer_optim] + (["--custseg-fused"] if a.custseg_fused else [])
         env = dict(os.environ, TOKENIZERS_PARALLELISM="false")
-        results = {"custseg": [], "trainer": []}
+        methods = [m.strip() for m in a.methods.split(",") if m.strip()]
+        runs = [f"custseg:{m}" for m in methods] + ["trainer"]
+        results = {r: [] for r in runs}
         for r in range(a.repeats):
-            for run in (("custseg", "trainer") if r % 2 == 0 else ("trainer", "custseg")):
+            for run in (runs if r % 2 == 0 else runs[::-1]):
+                kind, _, meth = run.partition(":")
                 try:
-                    p = subprocess.run([sys.executable, __file__, "--child", run, *common], capture_output=True,
+                    p = subprocess.run([sys.executable, __file__, "--child", kind, *(["--method", meth] if meth else []), *common], capture_output=True,
                                        text=True, timeout=a.timeout, env=env, cwd=ROOT)
                 except subprocess.TimeoutExpired:
                     print(f"{run}: over the {a.timeout} s limit", flush=True); continue
@@ -247,21 +257,22 @@ def main():
                     print(f"{run}: failed (rc {p.returncode}): " + "\n".join(p.stderr.strip().splitlines()[-15:]), flush=True)
                     continue
                 res = json.loads(line[-1][7:]); results[run].append(res)
-                print(f"{run:8s} loop {_fmt(res['loop_sps'], '7.1f')} samples/s  steady {_fmt(res['steady_sps'], '7.1f')} samples/s  "
+                print(f"{run:20s} loop {_fmt(res['loop_sps'], '7.1f')} samples/s  steady {_fmt(res['steady_sps'], '7.1f')} samples/s  "
                       f"total {res['total_s']:6.1f} s  steps {res['steps']}  loss {res['train_loss']:.3f}  "
                       f"peak RSS {res['peak_rss_mb']:5.0f} MB (after imports {res['base_rss_mb']:4.0f}, "
                       f"+{res['peak_rss_mb'] - res['base_rss_mb']:.0f} in the run)  "
                       f"CUDA peak {_fmt(res['cuda_peak_mb'], '.0f')} MB  [{res['device']}, {res['threads']} threads]", flush=True)
-        if results["custseg"] and results["trainer"]:
-            best = lambda run, k: max((x[k] for x in results[run] if x[k]), default=None)
+        best = lambda run, k: max((x[k] for x in results[run] if x[k]), default=None)
+        for run in runs[:-1]:
+            if not (results[run] and results["trainer"]): continue
             for k, what in (("loop_sps", "whole loop"), ("steady_sps", "steady")):
-                c, t = best("custseg", k), best("trainer", k)
-                if c and t: print(f"custseg / Trainer samples/s ({what}, best of {a.repeats}): {c:.1f} / {t:.1f} = {c / t:.2f}x")
-            c, t = min(x["peak_rss_mb"] for x in results["custseg"]), min(x["peak_rss_mb"] for x in results["trainer"])
-            d = lambda run: min(x["peak_rss_mb"] - x["base_rss_mb"] for x in results[run])
-            print(f"peak RSS MB custseg / Trainer: {c:.0f} / {t:.0f} (growth during the run: {d('custseg'):.0f} / {d('trainer'):.0f})")
-            cu = [min((x["cuda_peak_mb"] for x in results[r] if x["cuda_peak_mb"]), default=None) for r in ("custseg", "trainer")]
-            if all(cu): print(f"peak CUDA allocated MB custseg / Trainer: {cu[0]:.0f} / {cu[1]:.0f}")
+                c, t = best(run, k), best("trainer", k)
+                if c and t: print(f"{run} / Trainer samples/s ({what}, best of {a.repeats}): {c:.1f} / {t:.1f} = {c / t:.2f}x")
+            c, t = min(x["peak_rss_mb"] for x in results[run]), min(x["peak_rss_mb"] for x in results["trainer"])
+            d = lambda r: min(x["peak_rss_mb"] - x["base_rss_mb"] for x in results[r])
+            print(f"{run} / Trainer peak RSS MB: {c:.0f} / {t:.0f} (growth during the run: {d(run):.0f} / {d('trainer'):.0f})")
+            cu = [min((x["cuda_peak_mb"] for x in results[r] if x["cuda_peak_mb"]), default=None) for r in (run, "trainer")]
+            if all(cu): print(f"{run} / Trainer peak CUDA allocated MB: {cu[0]:.0f} / {cu[1]:.0f}")
 
 
 if __name__ == "__main__":

@@ -22,10 +22,10 @@ from .embed import Encoder, check_model
 from .cluster import METHODS, Segmenter
 from .data import clean_transactions, clean_texts
 from .features import customer_features, customer_documents, default_cutoff, FEATURE_COLUMNS
-from .labels import value_tier_labels, churn_labels, read_labels, align_labels, split_customers
-from .finetune import FinetuneConfig, finetune, evaluate
+from .labels import value_tier_labels, churn_labels, read_labels, align_labels, split_customers, read_labelled_texts
+from .finetune import FinetuneConfig, finetune, evaluate, _METHODS
 from .report import render_report
-from .privacy import pseudonymise_ids
+from .privacy import pseudonymise_ids, scrub_series
 
 # %% ../nbs/09_cli.ipynb #1b4be300
 def _finish(res:SegmentationResult, out, report:bool) -> Path:
@@ -178,17 +178,23 @@ def _parser() -> argparse.ArgumentParser:
     _data_options(n)
     n.add_argument("--no-cache", action="store_true", help="do not use the embedding cache")
     n.add_argument("--quiet", action="store_true", help="no progress bars")
-    f = sub.add_parser("finetune", help="fine-tune the encoder on business labels (value tier, churn, or your own)")
-    f.add_argument("--transactions", nargs="+", required=True, help="one or more CSV/Parquet/Excel files")
+    f = sub.add_parser("finetune", help="fine-tune the encoder on business labels (value tier, churn, or your own) or on labelled texts")
+    f.add_argument("--transactions", nargs="+", default=None, help="one or more CSV/Parquet/Excel files (or use --texts-labelled)")
+    f.add_argument("--texts-labelled", default=None, metavar="FILE",
+                   help="instead of transactions: a file of customer_id,text,label (one row per text or per customer)")
+    f.add_argument("--customer-col", default="customer_id", help="--texts-labelled: column of customer ids")
+    f.add_argument("--text-col", default="text", help="--texts-labelled: column of texts")
+    f.add_argument("--label-col", default="label", help="--texts-labelled: column of labels")
     f.add_argument("--texts", nargs="+", default=None, help="optional text-event files")
     f.add_argument("--format", choices=sorted(FORMATS), default=None, help="input format (default: detect)")
     f.add_argument("--encoding", default=None, help="text encoding of CSV/TSV inputs (default: detect)")
-    f.add_argument("--label", required=True, help="value_tier, churn, or a file of (customer_id, label)")
+    f.add_argument("--label", default=None, help="with --transactions: value_tier, churn, or a file of (customer_id, label)")
     f.add_argument("--cutoff", default=None, help="features before, labels after this date")
     f.add_argument("--horizon", type=float, default=90, help="days after the cutoff that define the label")
-    f.add_argument("--method", default="full", choices=["full", "lora", "frozen"])
+    f.add_argument("--method", default="lpft", choices=list(_METHODS), help="lpft (default: linear probe, then fine-tuning), full, lora, frozen, contrastive")
     f.add_argument("--model", default=None, help="encoder to fine-tune (default: packaged all-MiniLM-L6-v2)")
-    f.add_argument("--epochs", type=int, default=3)
+    f.add_argument("--epochs", type=int, default=None, help="default: by data size (3-10)")
+    f.add_argument("--lr", type=float, default=None, help="encoder learning rate (default: by method)")
     f.add_argument("--batch-size", type=int, default=16)
     f.add_argument("--max-length", type=int, default=256)
     f.add_argument("--seed", type=int, default=0)
@@ -221,9 +227,9 @@ def run_assign(segmentation, # run folder or segmentation folder of an earlier r
                                        "ledger": ledgers, "versions": package_versions()})
     return assigned
 
-def run_finetune(transactions, # one or more transaction files
-                 label:str, # "value_tier", "churn", or a CSV/Parquet/Excel file of (customer_id, label)
-                 out, # folder for model/, metrics.json, report.html (and checkpoints/ while training)
+def run_finetune(transactions=None, # one or more transaction files (or give `texts_labelled`)
+                 label:str=None, # with transactions: "value_tier", "churn", or a CSV/Parquet/Excel file of (customer_id, label)
+                 out=None, # folder for model/, metrics.json, report.html (and checkpoints/ while training)
                  texts=None, format:str=None,
                  cutoff=None, # features before, labels after (value_tier/churn); required for those
                  horizon_days:float=90, # label horizon after the cutoff
@@ -232,39 +238,57 @@ def run_finetune(transactions, # one or more transaction files
                  seed:int=0, # seed of the split (and of training unless config says otherwise)
                  show_progress:bool=True,
                  encoding:str=None, # text files' encoding; None: detected
+                 texts_labelled=None, # instead of transactions: a file (or DataFrame) of customer_id, text, label
+                 text_columns:dict|None=None, # `read_labelled_texts` column names, e.g. {"text_col": "review"}
+                 min_val:int=20, # per-class floor of the validation split (so the epoch is chosen on every class)
                 ) -> dict:
-    "Fine-tune an encoder on business labels with an honest split; write the model, metrics.json and report.html."
-    paths = [transactions] if isinstance(transactions, (str, Path)) else list(transactions)
-    tx, tx_led = clean_transactions(load_transactions(paths, format=format, encoding=encoding))
-    ev, ev_led = clean_texts(load_texts(texts, encoding=encoding)) if texts else (None, None)
-    if label in ("value_tier", "churn"):
-        if cutoff is None: raise ValueError(f"--cutoff is required with --label {label}: labels come from the {horizon_days:g} days after it")
-        cutoff = pd.Timestamp(cutoff)
-        y = (value_tier_labels if label == "value_tier" else churn_labels)(tx, cutoff, horizon_days=horizon_days)
-        label_info = {"label": label, "horizon_days": horizon_days, **{k: v for k, v in y.attrs.items() if k != "cutoff"}}
+    "Fine-tune an encoder on business labels (or labelled texts) with an honest split; write the model, metrics.json and report.html."
+    if out is None: raise ValueError("out: give the folder to write")
+    if (transactions is None) == (texts_labelled is None):
+        raise ValueError("give either transactions (with --label) or texts_labelled (a file of customer_id,text,label), not both or neither")
+    if texts_labelled is not None:
+        if label is not None or texts: raise ValueError("--label and --texts come with --transactions; --texts-labelled carries its own labels")
+        docs, y = read_labelled_texts(texts_labelled, **(text_columns or {}))
+        # as for transactions and text events: personal data never reaches the model, the metrics or the report
+        docs, pii = scrub_series(docs, return_counts=True)
+        ids = pd.Index(pseudonymise_ids(pd.Series(docs.index.astype(str)))[0], name=docs.index.name)
+        docs.index, y.index = ids, ids  # read_labelled_texts returns both in the same order
+        feats, paths, cutoff, tx_led, ev_led = None, [str(texts_labelled) if not isinstance(texts_labelled, pd.DataFrame) else "DataFrame"], None, None, None
+        label_info = {"label": "texts_labelled", "source": paths[0], "pii_masked": pii}
+        align = {"labels": int(len(y)), "kept": int(len(y))}
     else:
-        cutoff = pd.Timestamp(cutoff) if cutoff is not None else default_cutoff(tx)
-        y = read_labels(label)
-        # customer ids that are personal data were pseudonymised while cleaning: the label file's the same way
-        y = pd.Series(y.to_numpy(), index=pseudonymise_ids(pd.Series(y.index.astype(str)))[0], name=y.name)
-        label_info = {"label": str(label)}
-    feats = customer_features(tx, cutoff=cutoff)
-    docs = customer_documents(tx, ev, cutoff=cutoff)
-    y, align = align_labels(y, feats.index)
-    feats, docs = feats.loc[y.index], docs.loc[y.index]
-    split = split_customers(y, seed=seed)
+        if label is None: raise ValueError("--label is required with --transactions (value_tier, churn, or a labels file)")
+        paths = [transactions] if isinstance(transactions, (str, Path)) else list(transactions)
+        tx, tx_led = clean_transactions(load_transactions(paths, format=format, encoding=encoding))
+        ev, ev_led = clean_texts(load_texts(texts, encoding=encoding)) if texts else (None, None)
+        if label in ("value_tier", "churn"):
+            if cutoff is None: raise ValueError(f"--cutoff is required with --label {label}: labels come from the {horizon_days:g} days after it")
+            cutoff = pd.Timestamp(cutoff)
+            y = (value_tier_labels if label == "value_tier" else churn_labels)(tx, cutoff, horizon_days=horizon_days)
+            label_info = {"label": label, "horizon_days": horizon_days, **{k: v for k, v in y.attrs.items() if k != "cutoff"}}
+        else:
+            cutoff = pd.Timestamp(cutoff) if cutoff is not None else default_cutoff(tx)
+            y = read_labels(label)
+            # customer ids that are personal data were pseudonymised while cleaning: the label file's the same way
+            y = pd.Series(y.to_numpy(), index=pseudonymise_ids(pd.Series(y.index.astype(str)))[0], name=y.name)
+            label_info = {"label": str(label)}
+        feats = customer_features(tx, cutoff=cutoff)
+        docs = customer_documents(tx, ev, cutoff=cutoff)
+        y, align = align_labels(y, feats.index)
+        feats, docs = feats.loc[y.index, FEATURE_COLUMNS], docs.loc[y.index]
+    split = split_customers(y, seed=seed, min_val=min_val)
     cfg = config or FinetuneConfig(seed=seed)
     out = Path(out)
-    clf, history = finetune(docs, y, split, numeric=feats[FEATURE_COLUMNS], model=model, config=cfg, output_dir=out,
-                            show_progress=show_progress)
-    metrics = {name: evaluate(clf, docs[split == name], y[split == name], numeric=feats.loc[split == name, FEATURE_COLUMNS])
+    clf, history = finetune(docs, y, split, numeric=feats, model=model, config=cfg, output_dir=out, show_progress=show_progress)
+    metrics = {name: evaluate(clf, docs[split == name], y[split == name], numeric=feats.loc[split == name] if feats is not None else None)
                for name in ("val", "test")}
     majority = y[split == "train"].value_counts().idxmax()
     metrics["test_majority_baseline"] = {"label": majority, "accuracy": float((y[split == "test"] == majority).mean())}
-    info = {"cutoff": cutoff.isoformat(), "labels": label_info, "alignment": align,
+    info = {"cutoff": cutoff.isoformat() if cutoff is not None else None, "labels": label_info, "alignment": align,
             "class_balance": y.value_counts().to_dict(), "split_sizes": split.value_counts().to_dict(),
-            "config": cfg.to_dict(), "model": model, "history": history, "metrics": metrics, "sources": [str(p) for p in paths],
-            "ledger": {"transactions": tx_led.to_dict(), "texts": ev_led.to_dict() if ev_led else None},
+            "config": history["config"], "model": model, "warnings": history["warnings"], "history": history, "metrics": metrics,
+            "sources": [str(p) for p in paths],
+            "ledger": {"transactions": tx_led.to_dict() if tx_led else None, "texts": ev_led.to_dict() if ev_led else None},
             "versions": package_versions()}
     write_json(out/"metrics.json", info)
     atomic_write(out/"report.html", lambda tmp: Path(tmp).write_text(_finetune_html(info), encoding="utf-8"))
@@ -282,9 +306,11 @@ def _finetune_html(info:dict) -> str:
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>custseg fine-tuning</title><style>'
             "body{font-family:sans-serif;max-width:900px;margin:2em auto}td,th{padding:4px 10px;text-align:left}</style>"
             f"</head><body><h1>Fine-tuned customer model: {esc(info['labels']['label'])}</h1>"
-            f"<p>Features and documents from history before {info['cutoff'][:10]}; labels as recorded in metrics.json. "
+            + (f"<p>Features and documents from history before {info['cutoff'][:10]}; labels as recorded in metrics.json. "
+               if info["cutoff"] else "<p>Documents and labels from a file of labelled texts. ") +
             f"Method {esc(info['config'].get('method'))}, model {esc(info['model'] or 'all-MiniLM-L6-v2 (packaged)')}. "
             f"Split sizes: {esc(info['split_sizes'])}. Early-stopped on validation; the test split was used once.</p>"
+            + "".join(f"<p><b>Warning:</b> {esc(w)}</p>" for w in info.get("warnings") or []) +
             f"<table><tr><th>split</th><th>customers</th><th>macro-F1</th><th>accuracy</th></tr>{rows}</table>"
             f"<p>Majority-class baseline on test ({esc(base['label'])}): accuracy {base['accuracy']:.3f}.</p>"
             "<h2>Confusion matrix (test; rows: truth, columns: prediction)</h2>"
@@ -312,10 +338,12 @@ def _main(a) -> int:
             return 0
         if a.command == "cluster-finetune": return _cluster_finetune_main(a)
         if a.command == "finetune":
-            cfg = FinetuneConfig(method=a.method, epochs=a.epochs, batch_size=a.batch_size, max_length=a.max_length, seed=a.seed)
+            cfg = FinetuneConfig(method=a.method, epochs=a.epochs, lr=a.lr, batch_size=a.batch_size, max_length=a.max_length, seed=a.seed)
             info = run_finetune(a.transactions, a.label, a.out, texts=a.texts, format=a.format, cutoff=a.cutoff,
                                 horizon_days=a.horizon, model=a.model, config=cfg, seed=a.seed, show_progress=not a.quiet,
-                                encoding=a.encoding)
+                                encoding=a.encoding, texts_labelled=a.texts_labelled,
+                                text_columns=dict(customer_col=a.customer_col, text_col=a.text_col, label_col=a.label_col))
+            for w in info["warnings"]: print(f"custseg: warning: {w}", file=sys.stderr)
             t = info["metrics"]["test"]
             print(f"test macro-F1 {t['macro_f1']:.3f}, accuracy {t['accuracy']:.3f} on {t['n']} held-out customers; "
                   f"wrote {Path(a.out)}/model (use it with: custseg segment --model {Path(a.out)}/model)")

@@ -13,7 +13,7 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['VALUE_TIERS', 'CHURN_LABELS', 'future_spend', 'value_tier_labels', 'churn_labels', 'split_customers', 'read_labels',
-           'align_labels']
+           'align_labels', 'read_labelled_texts']
 
 # %% ../nbs/11_labels.ipynb #19dcf0d9
 from .data import DataError, read_table, _as_id
@@ -122,6 +122,7 @@ def split_customers(labels:pd.Series, # one label per customer, indexed by uniqu
                     test_size:float=0.2, # share of each class in test
                     val_size:float=0.1, # share of each class in validation; 0 for no validation split
                     seed:int=0, # same seed, same split
+                    min_val:int=0, # per-class floor for validation (taken from train, never below 1 training row), so an epoch can be chosen on every class
                    ) -> pd.Series:
     "'train'/'val'/'test' per customer (same index as `labels`), stratified by label; each customer in one split."
     _check_labels(labels)
@@ -129,6 +130,7 @@ def split_customers(labels:pd.Series, # one label per customer, indexed by uniqu
         if not 0 <= v < 1: raise ValueError(f"{name} must be in [0, 1), got {v!r}")
     if test_size + val_size >= 1: raise ValueError(f"test_size + val_size must be < 1, got {test_size + val_size!r}")
     if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be an int >= 0, got {seed!r}")
+    if not isinstance(min_val, (int, np.integer)) or min_val < 0: raise ValueError(f"min_val must be an int >= 0, got {min_val!r}")
     needed = [s for s, v in zip(_SPLITS, (1, val_size, test_size)) if v > 0]
     key = pd.Series(labels.index.astype("str"), index=labels.index)
     lab = labels.astype("str")
@@ -138,6 +140,7 @@ def split_customers(labels:pd.Series, # one label per customer, indexed by uniqu
         n = len(members)
         n_test = max(_round(n * test_size), 1) if test_size > 0 else 0
         n_val = max(_round(n * val_size), 1) if val_size > 0 else 0
+        if val_size > 0 and min_val > n_val: n_val = max(n_val, min(int(min_val), n - n_test - 1))
         if n - n_test - n_val < 1:
             raise DataError(f"labels: class {cls!r} has {n} customer(s), too few to stratify into {'/'.join(needed)} "
                             f"(test_size={test_size}, val_size={val_size}); merge or drop that class, or shrink the splits")
@@ -197,3 +200,45 @@ def align_labels(labels:pd.Series, # one label per customer, indexed by customer
     kept = labels.reindex(customers[has_label])
     kept.attrs = dict(labels.attrs)
     return kept, ledger
+
+# %% ../nbs/11_labels.ipynb #b2e1c002
+def read_labelled_texts(path, # .csv/.tsv/.txt (optionally .gz), .parquet, .xlsx or .xls; or a DataFrame
+                        customer_col:str="customer_id", # customer (or document) ids
+                        text_col:str="text", # the text
+                        label_col:str="label", # the label
+                        min_per_class:int=5, # fewest customers a class may have
+                        sep:str=" | ", # between the texts of one customer
+                       ) -> tuple[pd.Series, pd.Series]: # (documents, labels), both indexed by sorted string customer_id
+    "One document (the customer's texts joined) and one label per customer, from a file of labelled texts."
+    df = path if isinstance(path, pd.DataFrame) else read_table(path)
+    where = "texts" if isinstance(path, pd.DataFrame) else str(path)
+    for col in (customer_col, text_col, label_col):
+        if col not in df.columns:
+            raise DataError(f"{where}: missing column {col!r}; columns present: {list(df.columns)}; pass customer_col=/text_col=/label_col=")
+    if not len(df): raise DataError(f"{where}: no rows")
+    ids, lab = _as_id(df[customer_col]).reset_index(drop=True), _as_id(df[label_col]).reset_index(drop=True)
+    txt = df[text_col].reset_index(drop=True)
+    txt = txt.where(txt.isna(), txt.astype(str).str.strip()).replace("", np.nan)
+    for what, bad in (("a customer id", ids.isna()), ("a text but no label", lab.isna() & txt.notna()),
+                      ("a label but no text", txt.isna() & lab.notna()), ("neither text nor label", txt.isna() & lab.isna())):
+        bad = bad.to_numpy()
+        if what == "a customer id": bad, what = bad, "no customer id"
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DataError(f"{where}: {int(bad.sum())} row(s) have {what}, e.g. row {i}: {df.iloc[i].to_dict()!r}; "
+                            "label or drop them (unlabelled texts cannot train a classifier)")
+    pairs = pd.DataFrame({"customer_id": ids, "label": lab}).drop_duplicates()
+    clash = pairs["customer_id"].duplicated(keep=False).to_numpy()
+    if clash.any():
+        cid = pairs["customer_id"][clash].min()
+        raise DataError(f"{where}: customer {cid!r} has different labels in column {label_col!r}: "
+                        f"{sorted(pairs.loc[pairs['customer_id'] == cid, 'label'])!r}; one label per customer")
+    labels = pairs.set_index("customer_id")["label"].sort_index(kind="mergesort").astype("str").rename("label")
+    counts = labels.value_counts().sort_values(kind="mergesort")
+    if counts.iloc[0] < min_per_class:
+        raise DataError(f"{where}: class {counts.index[0]!r} has {int(counts.iloc[0])} customer(s); every class needs at least "
+                        f"{min_per_class} (counts: {counts.sort_index().to_dict()}); label more, or merge or drop that class")
+    docs = txt.groupby(ids, sort=True).agg(lambda s: sep.join(s)).astype(object).rename("document")
+    docs.index.name = labels.index.name = "customer_id"
+    return docs.reindex(labels.index), labels
+

@@ -76,3 +76,18 @@ def test_missing_file_and_missing_column(tmp_path):
     bad.write_text("customer_id,time,quantity\n1,2024-01-03,1\n")
     r = run("segment", "--transactions", bad, "--format", "generic", "--out", tmp_path / "run", "--quiet")
     assert r.returncode == 2 and "orders.csv" in r.stderr and "unit_price" in r.stderr
+
+
+def test_finetune_labelled_texts_errors_are_one_line(tmp_path):
+    "A user's labelled-texts file: texts without labels, a rare class and an unknown method stop with exit 2 and a named reason."
+    f = tmp_path / "reviews.csv"
+    rows = [f"c{i},{'great mug' if i % 2 else 'broken mug'},{'pos' if i % 2 else 'neg'}" for i in range(12)]
+    f.write_text("customer_id,text,label\n" + "\n".join(rows + ["c99,no label here,"]) + "\n")
+    r = run("finetune", "--texts-labelled", f, "--out", tmp_path / "ft", "--quiet")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "reviews.csv" in r.stderr and "a text but no label" in r.stderr and "c99" in r.stderr
+    f.write_text("customer_id,text,label\n" + "\n".join(rows + ["c98,one of a kind,rare"]) + "\n")
+    r = run("finetune", "--texts-labelled", f, "--out", tmp_path / "ft", "--quiet")
+    assert r.returncode == 2 and "class 'rare' has 1 customer(s)" in r.stderr
+    r = run("finetune", "--texts-labelled", f, "--method", "magic", "--out", tmp_path / "ft")
+    assert r.returncode == 2 and "invalid choice: 'magic'" in r.stderr
