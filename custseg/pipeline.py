@@ -362,7 +362,7 @@ def _check_k(n_segments, k_max:int, method:str):
     if isinstance(n_segments, np.integer): n_segments = int(n_segments)
     if n_segments != "auto" and not (_is_int(n_segments) and n_segments >= 2):
         raise ValueError(f"--k must be 'auto' or an integer >= 2 (one segment explains nothing), got {n_segments!r}")
-    if not (isinstance(k_max, (int, np.integer)) and k_max >= 2): raise ValueError(f"--k-max must be an integer >= 2, got {k_max!r}")
+    if k_max is not None and not (isinstance(k_max, (int, np.integer)) and k_max >= 2): raise ValueError(f"--k-max must be an integer >= 2, got {k_max!r}")
 
 # %% ../nbs/07_pipeline.ipynb #de09b195
 def segment_customers(
