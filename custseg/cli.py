@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['run_demo', 'run_files', 'run_assign', 'run_finetune', 'main']
+__all__ = ['run_demo', 'run_files', 'run_assign', 'run_finetune', 'main', 'run_evaluate_segments']
 
 # %% ../nbs/09_cli.ipynb #8f291a7a
 from .data import DataError, DataWarning, load_transactions, load_texts, FORMATS
@@ -26,6 +26,7 @@ from .labels import value_tier_labels, churn_labels, read_labels, align_labels, 
 from .finetune import FinetuneConfig, finetune, evaluate
 from .report import render_report
 from .privacy import pseudonymise_ids
+from .evaluate import evaluate_segments, segment_value_dict
 
 # %% ../nbs/09_cli.ipynb #1b4be300
 def _finish(res:SegmentationResult, out, report:bool) -> Path:
@@ -194,6 +195,7 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--out", required=True, help="folder for model/, metrics.json and report.html")
     f.add_argument("--quiet", action="store_true", help="no progress bars")
+    _evaluate_parser(sub)
     return p
 
 # %% ../nbs/09_cli.ipynb #788b43a6
@@ -309,6 +311,7 @@ def _main(a) -> int:
             print(f"{len(assigned)} customers assigned: " +
                   ", ".join(f"{n} {s!r}" for s, n in assigned.segment_name.value_counts().items()) + f"; wrote {Path(a.out)}")
             return 0
+        if a.command == "evaluate-segments": return _evaluate_main(a)
         if a.command == "finetune":
             cfg = FinetuneConfig(method=a.method, epochs=a.epochs, batch_size=a.batch_size, max_length=a.max_length, seed=a.seed)
             info = run_finetune(a.transactions, a.label, a.out, texts=a.texts, format=a.format, cutoff=a.cutoff,
@@ -332,4 +335,50 @@ def _main(a) -> int:
     print(f"{res.run['n_customers']} customers -> {res.n_segments} segments"
           + (f" (ARI {ext['ari']:.3f}, NMI {ext['nmi']:.3f} vs planted personas)" if ext else "")
           + f"; wrote {Path(a.out)}")
+    return 0
+
+# %% ../nbs/09_cli.ipynb #ev4l0000
+import json
+
+# %% ../nbs/09_cli.ipynb #ev4l0001
+def run_evaluate_segments(run_dir, # a run folder written by `custseg segment` (segments.parquet, run.json)
+                          transactions, # transaction files covering the run's history and the horizon after its cutoff
+                          horizon_days:float=90, # days after the run's cutoff that are scored
+                          format:str=None, encoding:str=None, dayfirst:bool=None, # as for `run_files`
+                          cleaning:dict=None, # plausibility bounds for `clean_transactions`, as the run used
+                          seed:int=0, # seed of the folds and of RFM k-means
+                         ) -> pd.DataFrame:
+    "Score a run's segments on the period after its cutoff against RFM baselines at the same k; add `segment_value` to its run.json."
+    d = Path(run_dir)
+    f = d/"run.json"
+    if not (f.is_file() and (d/"segments.parquet").is_file()):
+        raise DataError(f"--run {d}: not a custseg run folder (needs run.json and segments.parquet)")
+    run = json.loads(f.read_text(encoding="utf-8"))
+    cutoff = run.get("parameters", {}).get("cutoff")
+    if not cutoff: raise DataError(f"--run {d}: run.json has no parameters.cutoff")
+    seg = pd.read_parquet(d/"segments.parquet", columns=["customer_id", "segment"]).set_index("customer_id")["segment"]
+    paths = [transactions] if isinstance(transactions, (str, Path)) else list(transactions)
+    tx = clean_transactions(load_transactions(paths, format=format, encoding=encoding, dayfirst=dayfirst), **(cleaning or {}))[0]
+    table = evaluate_segments({"custseg": seg}, tx, cutoff, horizon_days, clean=False, seed=seed)
+    run["segment_value"] = {**segment_value_dict(table), "sources": [str(p) for p in paths]}
+    write_json(f, run)  # atomic: a reader sees the old run.json or the new one
+    return table
+
+def _evaluate_parser(sub):
+    e = sub.add_parser("evaluate-segments", help="do a run's segments predict the next period? scores against RFM baselines")
+    e.add_argument("--run", required=True, help="run folder written by custseg segment")
+    e.add_argument("--transactions", nargs="+", required=True, help="files covering the run's history and the horizon after its cutoff")
+    e.add_argument("--horizon-days", type=float, default=90, help="days after the run's cutoff that are scored")
+    e.add_argument("--format", choices=sorted(FORMATS), default=None, help="input format (default: detect)")
+    e.add_argument("--encoding", default=None, help="text encoding of CSV/TSV inputs (default: detect)")
+    e.add_argument("--seed", type=int, default=0)
+    _data_options(e)
+
+def _evaluate_main(a) -> int:
+    _input_files(a.transactions, "--transactions")
+    if not (np.isfinite(a.horizon_days) and a.horizon_days > 0): raise ValueError(f"--horizon-days must be a positive number, got {a.horizon_days}")
+    t = run_evaluate_segments(a.run, a.transactions, a.horizon_days, format=a.format, encoding=a.encoding,
+                              dayfirst=a.dayfirst, cleaning=_cleaning(a), seed=a.seed)
+    print(t.round(3).to_string(index=False))
+    print(f"wrote segment_value into {Path(a.run)/'run.json'}")
     return 0
