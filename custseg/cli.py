@@ -26,7 +26,7 @@ from .labels import value_tier_labels, churn_labels, read_labels, align_labels, 
 from .finetune import FinetuneConfig, finetune, evaluate
 from .report import render_report
 from .privacy import pseudonymise_ids
-from .evaluate import evaluate_segments, segment_value_dict
+from .evaluate import evaluate_segments, segment_value_dict, rfm_result
 
 # %% ../nbs/09_cli.ipynb #1b4be300
 def _finish(res:SegmentationResult, out, report:bool) -> Path:
@@ -113,7 +113,7 @@ def _validate(a):
     if a.command in ("demo", "segment"):
         _check_k(a.k, a.k_max, a.method)
         if not 0 <= a.numeric_weight <= 1: raise ValueError(f"--numeric-weight must be in [0, 1], got {a.numeric_weight}")
-        Segmenter(n_segments=a.k, k_max=a.k_max, method=a.method, reduce=a.reduce)._check_params()
+        if a.method != "rfm": Segmenter(n_segments=a.k, k_max=a.k_max, method=a.method, reduce=a.reduce)._check_params()
         if str(a.previous_cutoff).lower() != "none": _previous(a.previous_cutoff, pd.Timestamp("2000-01-01"))
         if a.command == "demo" and a.customers < 10: raise ValueError(f"--customers must be at least 10, got {a.customers}")
     if a.command in ("demo", "segment", "assign"):
@@ -146,7 +146,7 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--k-max", type=int, default=None, help="largest k tried when --k auto (default: about sqrt(customers), 10..40)")
         s.add_argument("--model", default=None, help="Hugging Face model name or folder (default: packaged all-MiniLM-L6-v2)")
         s.add_argument("--numeric-weight", type=float, default=0.2, help="share of behaviour features (0..1)")
-        s.add_argument("--method", default="kmeans", choices=METHODS, help="clustering algorithm")
+        s.add_argument("--method", default="kmeans", choices=[*METHODS, "rfm"], help="clustering algorithm; rfm: classic RFM segments, no model")
         s.add_argument("--reduce", default=None, choices=["pca", "umap"], help="reduce dimensions before clustering")
         s.add_argument("--assign-noise", action="store_true", help="density methods: put noise customers in the nearest segment")
         s.add_argument("--previous-cutoff", default="90D",
@@ -325,7 +325,12 @@ def _main(a) -> int:
         kw = dict(n_segments=a.k, k_max=a.k_max, model=a.model, numeric_weight=a.numeric_weight, method=a.method,
                   reduce=a.reduce, assign_noise=a.assign_noise, previous_cutoff=prev,
                   cache=not a.no_cache, show_progress=not a.quiet, report=not a.no_report)
-        if a.command == "demo": res = run_demo(a.out, n_customers=a.customers, seed=a.seed, language=a.language, **kw)
+        if a.command == "segment" and a.method == "rfm":
+            res = rfm_result(load_transactions(a.transactions, format=a.format, encoding=a.encoding, dayfirst=a.dayfirst),
+                             load_texts(a.texts, encoding=a.encoding, dayfirst=a.dayfirst) if a.texts else None,
+                             cutoff=a.cutoff, seed=a.seed, sources=[str(t) for t in a.transactions + (a.texts or [])], cleaning=a.cleaning)
+            _finish(res, a.out, not a.no_report)
+        elif a.command == "demo": res = run_demo(a.out, n_customers=a.customers, seed=a.seed, language=a.language, **kw)
         else: res = run_files(a.transactions, a.out, texts=a.texts, format=a.format, cutoff=a.cutoff, seed=a.seed,
                               encoding=a.encoding, dayfirst=a.dayfirst, cleaning=a.cleaning, **kw)
     except (DataError, OSError, ValueError) as e:  # OSError: files and folders that cannot be read or written

@@ -13,7 +13,7 @@ from sklearn.model_selection import KFold
 
 # %% auto #0
 __all__ = ['RFM_SEGMENT_MAP', 'rfm_scores', 'rfm_segments', 'rfm_matrix', 'rfm_kmeans', 'segment_value', 'evaluate_segments',
-           'segment_value_dict']
+           'segment_value_dict', 'rfm_result']
 
 # %% ../nbs/14_evaluate.ipynb #50f75cc5
 from .data import DataError, clean_transactions
@@ -180,3 +180,55 @@ def segment_value_dict(table:pd.DataFrame # `evaluate_segments` output
                          "churn_auc_in_sample": "the same with the rate from the same customers (optimistic)"},
             "rows": [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
                      for r in table.to_dict(orient="records")]}
+
+# %% ../nbs/14_evaluate.ipynb #ev4lrfm2
+from .data import clean_texts
+from .features import customer_documents, default_cutoff, FEATURE_COLUMNS
+from .profile import profile_segments, map_2d
+from .explain import segment_rules, explain_customers
+from .pipeline import SegmentationResult, package_versions, _as_date, _as_text
+
+# %% ../nbs/14_evaluate.ipynb #ev4lrfm3
+def rfm_result(transactions:pd.DataFrame, # canonical transactions, cleaned here
+               texts:pd.DataFrame=None, # optional text events, for the words of each segment
+               cutoff=None, # history before this date; default the day after the last row
+               seed:int=0, # seed of the 2-D map
+               sources:list=None, # input file names, recorded in run.json
+               cleaning:dict=None, # plausibility bounds for `clean_transactions`
+               max_words:int=160, # word budget of each customer document
+              ) -> SegmentationResult:
+    "Classic RFM segments (`rfm_segments`) as a run: profiles, map, rules and run record, no language model."
+    tx, led = clean_transactions(transactions, **(cleaning or {}))
+    ev, ev_led = clean_texts(texts) if texts is not None and len(texts) else (None, None)
+    cutoff = _as_date(cutoff, "cutoff") if cutoff is not None else default_cutoff(tx)
+    feats = customer_features(tx, cutoff)
+    if len(feats) < 3: raise DataError(f"only {len(feats)} customer(s) have history before the cutoff {cutoff.date()}; need at least 3")
+    docs = customer_documents(tx, ev, cutoff=cutoff, max_words=max_words)
+    names = rfm_segments(feats)
+    order = [n for *_, n in RFM_SEGMENT_MAP if (names == n).any()]  # the map's order, empty segments left out
+    lab = pd.Series(pd.Categorical(names, categories=order).codes.astype(int), index=feats.index, name="segment")
+    X = rfm_matrix(feats)
+    C = np.vstack([X[lab.to_numpy() == i].mean(axis=0) for i in range(len(order))])
+    profiles = profile_segments(feats, lab, X, C, tx, texts=ev, documents=docs)
+    rules = segment_rules(feats, lab)
+    for p in profiles: p["name"], p["rules"] = order[p["segment"]], rules.get(p["segment"], [])
+    why = explain_customers(X, lab, C, feats, documents=docs, segment_terms={p["segment"]: p["top_words"] for p in profiles})
+    xy = map_2d(X, random_state=seed)
+    customers = pd.DataFrame({"customer_id": feats.index.astype(str), "segment": lab.to_numpy(), "segment_name": names.to_numpy(),
+                              "x": xy[:, 0], "y": xy[:, 1], "margin": why["margin"].reindex(feats.index).to_numpy(),
+                              "next_segment": why["next_segment"].reindex(feats.index).to_numpy()})
+    for col in ("pulling_features", "matching_terms"):
+        customers[col] = why[col].reindex(feats.index).map(_as_text).to_numpy()
+    customers = pd.concat([customers, feats.reset_index(drop=True)], axis=1)
+    customers["document"] = docs.to_numpy()
+    k_scores = pd.DataFrame(index=pd.Index([len(order)], name="k"))
+    run = {"created": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+           "parameters": {"cutoff": cutoff.isoformat(), "previous_cutoff": None, "model": None, "n_segments": len(order),
+                          "method": "rfm", "seed": seed, "max_words": max_words, "sources": sources or []},
+           "model_fingerprint": None, "device": "cpu", "versions": package_versions(),
+           "ledger": {"transactions": led.to_dict(), "texts": ev_led.to_dict() if ev_led else None},
+           "n_customers": int(len(feats)), "n_segments": len(order), "n_noise": 0, "n_noise_assigned": 0,
+           "selection_reason": "Classic RFM: recency and frequency quintile scores mapped to named segments "
+                               "(custseg.evaluate.RFM_SEGMENT_MAP); the number of segments is the map's, not chosen from the data.",
+           "k_scores": [], "embedding": None, "migration": None, "external_scores": None, "warnings": [], "timings_s": {}}
+    return SegmentationResult(customers=customers, profiles=profiles, k_scores=k_scores, run=run, embeddings=X)
