@@ -113,6 +113,8 @@ def _validate(a):
     if a.command in ("demo", "segment"):
         _check_k(a.k, a.k_max, a.method)
         if not 0 <= a.numeric_weight <= 1: raise ValueError(f"--numeric-weight must be in [0, 1], got {a.numeric_weight}")
+        if a.method == "rfm" and a.k != "auto":
+            raise ValueError(f"--method rfm has the segments of the classic RFM map; leave --k out (got --k {a.k})")
         if a.method != "rfm": Segmenter(n_segments=a.k, k_max=a.k_max, method=a.method, reduce=a.reduce)._check_params()
         if str(a.previous_cutoff).lower() != "none": _previous(a.previous_cutoff, pd.Timestamp("2000-01-01"))
         if a.command == "demo" and a.customers < 10: raise ValueError(f"--customers must be at least 10, got {a.customers}")
@@ -364,7 +366,8 @@ def run_evaluate_segments(run_dir, # a run folder written by `custseg segment` (
     seg = pd.read_parquet(d/"segments.parquet", columns=["customer_id", "segment"]).set_index("customer_id")["segment"]
     paths = [transactions] if isinstance(transactions, (str, Path)) else list(transactions)
     tx = clean_transactions(load_transactions(paths, format=format, encoding=encoding, dayfirst=dayfirst), **(cleaning or {}))[0]
-    table = evaluate_segments({"custseg": seg}, tx, cutoff, horizon_days, clean=False, seed=seed)
+    label = "custseg --method rfm" if run.get("parameters", {}).get("method") == "rfm" else "custseg"
+    table = evaluate_segments({label: seg}, tx, cutoff, horizon_days, clean=False, seed=seed)
     run["segment_value"] = {**segment_value_dict(table), "sources": [str(p) for p in paths]}
     write_json(f, run)  # atomic: a reader sees the old run.json or the new one
     return table
