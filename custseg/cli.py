@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['run_demo', 'run_files', 'run_assign', 'run_finetune', 'main', 'run_cluster_finetune']
+__all__ = ['run_demo', 'run_files', 'run_assign', 'run_finetune', 'main', 'run_cluster_finetune', 'run_evaluate_segments']
 
 # %% ../nbs/09_cli.ipynb #8f291a7a
 from .data import DataError, DataWarning, load_transactions, load_texts, FORMATS
@@ -26,6 +26,7 @@ from .labels import value_tier_labels, churn_labels, read_labels, align_labels, 
 from .finetune import FinetuneConfig, finetune, evaluate, _METHODS
 from .report import render_report
 from .privacy import pseudonymise_ids, scrub_series
+from .evaluate import evaluate_segments, segment_value_dict, rfm_result
 
 # %% ../nbs/09_cli.ipynb #1b4be300
 def _finish(res:SegmentationResult, out, report:bool) -> Path:
@@ -112,7 +113,9 @@ def _validate(a):
     if a.command in ("demo", "segment"):
         _check_k(a.k, a.k_max, a.method)
         if not 0 <= a.numeric_weight <= 1: raise ValueError(f"--numeric-weight must be in [0, 1], got {a.numeric_weight}")
-        Segmenter(n_segments=a.k, k_max=a.k_max, method=a.method, reduce=a.reduce)._check_params()
+        if a.method == "rfm" and a.k != "auto":
+            raise ValueError(f"--method rfm has the segments of the classic RFM map; leave --k out (got --k {a.k})")
+        if a.method != "rfm": Segmenter(n_segments=a.k, k_max=a.k_max, method=a.method, reduce=a.reduce)._check_params()
         if str(a.previous_cutoff).lower() != "none": _previous(a.previous_cutoff, pd.Timestamp("2000-01-01"))
         if a.command == "demo" and a.customers < 10: raise ValueError(f"--customers must be at least 10, got {a.customers}")
     if a.command in ("demo", "segment", "assign"):
@@ -145,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--k-max", type=int, default=None, help="largest k tried when --k auto (default: about sqrt(customers), 10..40)")
         s.add_argument("--model", default=None, help="Hugging Face model name or folder (default: packaged all-MiniLM-L6-v2)")
         s.add_argument("--numeric-weight", type=float, default=0.2, help="share of behaviour features (0..1)")
-        s.add_argument("--method", default="kmeans", choices=METHODS, help="clustering algorithm")
+        s.add_argument("--method", default="kmeans", choices=[*METHODS, "rfm"], help="clustering algorithm; rfm: classic RFM segments, no model")
         s.add_argument("--reduce", default=None, choices=["pca", "umap"], help="reduce dimensions before clustering")
         s.add_argument("--assign-noise", action="store_true", help="density methods: put noise customers in the nearest segment")
         s.add_argument("--previous-cutoff", default="90D",
@@ -201,6 +204,7 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--out", required=True, help="folder for model/, metrics.json and report.html")
     f.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_cluster_finetune(sub)
+    _evaluate_parser(sub)
     return p
 
 # %% ../nbs/09_cli.ipynb #788b43a6
@@ -337,6 +341,7 @@ def _main(a) -> int:
                   ", ".join(f"{n} {s!r}" for s, n in assigned.segment_name.value_counts().items()) + f"; wrote {Path(a.out)}")
             return 0
         if a.command == "cluster-finetune": return _cluster_finetune_main(a)
+        if a.command == "evaluate-segments": return _evaluate_main(a)
         if a.command == "finetune":
             cfg = FinetuneConfig(method=a.method, epochs=a.epochs, lr=a.lr, batch_size=a.batch_size, max_length=a.max_length, seed=a.seed)
             info = run_finetune(a.transactions, a.label, a.out, texts=a.texts, format=a.format, cutoff=a.cutoff,
@@ -352,7 +357,12 @@ def _main(a) -> int:
         kw = dict(n_segments=a.k, k_max=a.k_max, model=a.model, numeric_weight=a.numeric_weight, method=a.method,
                   reduce=a.reduce, assign_noise=a.assign_noise, previous_cutoff=prev,
                   cache=not a.no_cache, show_progress=not a.quiet, report=not a.no_report)
-        if a.command == "demo": res = run_demo(a.out, n_customers=a.customers, seed=a.seed, language=a.language, **kw)
+        if a.command == "segment" and a.method == "rfm":
+            res = rfm_result(load_transactions(a.transactions, format=a.format, encoding=a.encoding, dayfirst=a.dayfirst),
+                             load_texts(a.texts, encoding=a.encoding, dayfirst=a.dayfirst) if a.texts else None,
+                             cutoff=a.cutoff, seed=a.seed, sources=[str(t) for t in a.transactions + (a.texts or [])], cleaning=a.cleaning)
+            _finish(res, a.out, not a.no_report)
+        elif a.command == "demo": res = run_demo(a.out, n_customers=a.customers, seed=a.seed, language=a.language, **kw)
         else: res = run_files(a.transactions, a.out, texts=a.texts, format=a.format, cutoff=a.cutoff, seed=a.seed,
                               encoding=a.encoding, dayfirst=a.dayfirst, cleaning=a.cleaning, **kw)
     except (DataError, OSError, ValueError) as e:  # OSError: files and folders that cannot be read or written
@@ -433,4 +443,51 @@ def _cluster_finetune_main(a) -> int:
                                 show_progress=not a.quiet)
     print(f"{info['n_customers']} customers -> {a.k} segments ({a.objective}, sizes {list(info['segment_sizes'].values())}); "
           f"wrote {Path(a.out)} (use the encoder with: custseg segment --model {Path(a.out)}/model)")
+    return 0
+
+# %% ../nbs/09_cli.ipynb #ev4l0000
+import json
+
+# %% ../nbs/09_cli.ipynb #ev4l0001
+def run_evaluate_segments(run_dir, # a run folder written by `custseg segment` (segments.parquet, run.json)
+                          transactions, # transaction files covering the run's history and the horizon after its cutoff
+                          horizon_days:float=90, # days after the run's cutoff that are scored
+                          format:str=None, encoding:str=None, dayfirst:bool=None, # as for `run_files`
+                          cleaning:dict=None, # plausibility bounds for `clean_transactions`, as the run used
+                          seed:int=0, # seed of the folds and of RFM k-means
+                         ) -> pd.DataFrame:
+    "Score a run's segments on the period after its cutoff against RFM baselines at the same k; add `segment_value` to its run.json."
+    d = Path(run_dir)
+    f = d/"run.json"
+    if not (f.is_file() and (d/"segments.parquet").is_file()):
+        raise DataError(f"--run {d}: not a custseg run folder (needs run.json and segments.parquet)")
+    run = json.loads(f.read_text(encoding="utf-8"))
+    cutoff = run.get("parameters", {}).get("cutoff")
+    if not cutoff: raise DataError(f"--run {d}: run.json has no parameters.cutoff")
+    seg = pd.read_parquet(d/"segments.parquet", columns=["customer_id", "segment"]).set_index("customer_id")["segment"]
+    paths = [transactions] if isinstance(transactions, (str, Path)) else list(transactions)
+    tx = clean_transactions(load_transactions(paths, format=format, encoding=encoding, dayfirst=dayfirst), **(cleaning or {}))[0]
+    label = "custseg --method rfm" if run.get("parameters", {}).get("method") == "rfm" else "custseg"
+    table = evaluate_segments({label: seg}, tx, cutoff, horizon_days, clean=False, seed=seed)
+    run["segment_value"] = {**segment_value_dict(table), "sources": [str(p) for p in paths]}
+    write_json(f, run)  # atomic: a reader sees the old run.json or the new one
+    return table
+
+def _evaluate_parser(sub):
+    e = sub.add_parser("evaluate-segments", help="do a run's segments predict the next period? scores against RFM baselines")
+    e.add_argument("--run", required=True, help="run folder written by custseg segment")
+    e.add_argument("--transactions", nargs="+", required=True, help="files covering the run's history and the horizon after its cutoff")
+    e.add_argument("--horizon-days", type=float, default=90, help="days after the run's cutoff that are scored")
+    e.add_argument("--format", choices=sorted(FORMATS), default=None, help="input format (default: detect)")
+    e.add_argument("--encoding", default=None, help="text encoding of CSV/TSV inputs (default: detect)")
+    e.add_argument("--seed", type=int, default=0)
+    _data_options(e)
+
+def _evaluate_main(a) -> int:
+    _input_files(a.transactions, "--transactions")
+    if not (np.isfinite(a.horizon_days) and a.horizon_days > 0): raise ValueError(f"--horizon-days must be a positive number, got {a.horizon_days}")
+    t = run_evaluate_segments(a.run, a.transactions, a.horizon_days, format=a.format, encoding=a.encoding,
+                              dayfirst=a.dayfirst, cleaning=_cleaning(a), seed=a.seed)
+    print(t.round(3).to_string(index=False))
+    print(f"wrote segment_value into {Path(a.run)/'run.json'}")
     return 0
