@@ -22,7 +22,8 @@ $(VENV)/.installed: setup.py settings.ini
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	# a CJK font for Chinese plot labels; skipped (custseg then warns) where apt is unavailable or not root
 	-command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && (dpkg -s fonts-noto-cjk >/dev/null 2>&1 || \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends fonts-noto-cjk >/dev/null) || true
+	    (apt-get update -q >/dev/null && \
+	     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends fonts-noto-cjk >/dev/null)) || true
 	touch $@
 
 # Main job: segment the synthetic default and write segments, profiles, run.json and report.html.
