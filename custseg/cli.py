@@ -167,6 +167,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=sorted(FORMATS), default=None, help="input format (default: detect)")
     s.add_argument("--encoding", default=None, help="text encoding of CSV/TSV inputs, e.g. gb18030, big5, cp1252 (default: detect)")
     s.add_argument("--cutoff", default=None, help="use history before this date (default: all)")
+    s.add_argument("--currency", default=None, help="currency of the amounts shown in the report, e.g. EUR (default: the format's, e.g. GBP for Online Retail; else none)")
     _data_options(s)
     common(s)
     n = sub.add_parser("assign", help="place new customers in the segments of an earlier run")
@@ -364,7 +365,7 @@ def _main(a) -> int:
             _finish(res, a.out, not a.no_report)
         elif a.command == "demo": res = run_demo(a.out, n_customers=a.customers, seed=a.seed, language=a.language, **kw)
         else: res = run_files(a.transactions, a.out, texts=a.texts, format=a.format, cutoff=a.cutoff, seed=a.seed,
-                              encoding=a.encoding, dayfirst=a.dayfirst, cleaning=a.cleaning, **kw)
+                              encoding=a.encoding, dayfirst=a.dayfirst, cleaning=a.cleaning, currency=a.currency, **kw)
     except (DataError, OSError, ValueError) as e:  # OSError: files and folders that cannot be read or written
         print("custseg: error: " + str(e).replace("\n", " "), file=sys.stderr)  # always one line
         return 2

@@ -31,7 +31,8 @@ except ImportError:  # scikit-learn < 1.6
         return est._validate_data(X, reset=reset, force_all_finite=ensure_all_finite, **kw)
 
 # %% auto #0
-__all__ = ['CRITERIA', 'SELECT_RULES', 'METHODS', 'default_k_max', 'k_grid', 'criteria_best', 'Segmenter', 'agreement_scores']
+__all__ = ['CRITERIA', 'SELECT_RULES', 'WEAK_SILHOUETTE', 'METHODS', 'default_k_max', 'k_grid', 'criteria_best', 'weak_structure',
+           'Segmenter', 'agreement_scores']
 
 # %% ../nbs/05_cluster.ipynb #2c73ce06
 def _check_X(X, name="X") -> np.ndarray:
@@ -169,6 +170,22 @@ def criteria_best(k_scores:pd.DataFrame # `Segmenter.k_scores_`
             b = k_scores[c].idxmin() if lower else k_scores[c].idxmax()
             out[c] = b.item() if hasattr(b, "item") else b
     return out
+
+# %% ../nbs/05_cluster.ipynb #ws0a1b2d
+WEAK_SILHOUETTE = 0.1  # below this the chosen partition cuts a continuum (see the prose: K&R put < 0.25 at "no substantial structure")
+
+def weak_structure(k_scores:pd.DataFrame, # `Segmenter.k_scores_` (or the run's k_scores.csv) with `silhouette` and `chosen`
+                   threshold:float=WEAK_SILHOUETTE, # mean silhouette below which the structure is called weak
+                  ) -> str|None:
+    "A plain-words warning when the chosen row's mean silhouette is below `threshold`; None when it is not (or unknown)."
+    if k_scores is None or "silhouette" not in k_scores or not len(k_scores): return None
+    rows = k_scores[k_scores["chosen"].astype(bool)] if "chosen" in k_scores else k_scores
+    s = float(rows["silhouette"].iloc[0]) if len(rows) == 1 else float("nan")
+    if not np.isfinite(s) or s >= threshold: return None
+    return (f"**Weak structure:** the chosen segmentation's mean silhouette is {s:.2f}, below {threshold:g} "
+            f"(Kaufman & Rousseeuw: 0.25 or less is no substantial structure). The customers form a continuum, not "
+            f"separate groups: the segments are a partition for action (useful cuts through that continuum), not natural "
+            f"groups, and customers near a boundary could as well sit in the next segment.")
 
 # %% ../nbs/05_cluster.ipynb #d48d6559
 def _sqdist(X:np.ndarray, C:np.ndarray) -> np.ndarray:

@@ -182,6 +182,7 @@ class FormatSpec:
     time_formats: tuple = ()  # strftime formats tried before ISO 8601 and mixed parsing
     derive: Callable|None = None  # fills canonical columns the source lacks
     doc: str = ""
+    currency: str|None = None  # ISO 4217 code of the amounts when the layout fixes it (the UCI shop sells in GBP)
 
     def sources(self, canonical:str) -> list[str]:
         "Source column names that map to `canonical`."
@@ -212,18 +213,18 @@ FORMATS = {
         "online_retail",
         {"InvoiceNo": "order_id", "StockCode": "product_id", "Description": "description", "Quantity": "quantity",
          "InvoiceDate": "time", "UnitPrice": "unit_price", "CustomerID": "customer_id", "Country": "country"},
-        tuple(TRANSACTION_COLUMNS), _UCI_TIME, doc="UCI Online Retail (2010-2011)"),
+        tuple(TRANSACTION_COLUMNS), _UCI_TIME, doc="UCI Online Retail (2010-2011)", currency="GBP"),
     "online_retail_ii": FormatSpec(
         "online_retail_ii",
         {"Invoice": "order_id", "StockCode": "product_id", "Description": "description", "Quantity": "quantity",
          "InvoiceDate": "time", "Price": "unit_price", "Customer ID": "customer_id", "Country": "country"},
-        tuple(TRANSACTION_COLUMNS), _UCI_TIME, doc="UCI Online Retail II (2009-2011)"),
+        tuple(TRANSACTION_COLUMNS), _UCI_TIME, doc="UCI Online Retail II (2009-2011)", currency="GBP"),
     "cdnow": FormatSpec(
         "cdnow",
         {"customer_id": "customer_id", "date": "time", "quantity": "quantity", "number_of_cds": "quantity",
          "amount": "amount", "dollar_value": "amount"},
         ("customer_id", "time", "quantity", "amount"), ("%Y%m%d",), _derive_cdnow,
-        doc="CDNOW master file: customer, YYYYMMDD date, number of CDs, dollar amount"),
+        doc="CDNOW master file: customer, YYYYMMDD date, number of CDs, dollar amount", currency="USD"),
     "generic": FormatSpec(
         "generic", {c: c for c in TRANSACTION_COLUMNS}, ("customer_id", "time", "quantity", "unit_price"),
         derive=_derive_generic,
@@ -397,14 +398,17 @@ def load_transactions(paths:str|Path|Iterable, # one file or several (e.g. both 
     "Canonical transactions from one or more files, plus `source` and `source_row`; nothing is dropped."
     if format is not None and format not in FORMATS:
         raise DataError(f"unknown format {format!r}; known: {list(FORMATS)}")
-    frames, encodings = [], {}
+    frames, encodings, currencies = [], {}, set()
     for p in _paths(paths):
         raw = read_table(p, sheet=sheet, encoding=encoding)
         if "encoding" in raw.attrs: encodings[str(p)] = raw.attrs["encoding"]
         if columns: raw = raw.rename(columns=columns)
         spec = FORMATS[format or detect_format(raw, p)]
         frames.append(_to_canonical(raw, spec, p, TRANSACTION_COLUMNS, dayfirst))
+        currencies.add(spec.currency)
     out = pd.concat(frames, ignore_index=True)
+    # the amounts' currency when every file's layout fixes the same one (reports show it); absent otherwise
+    if len(currencies) == 1 and None not in currencies: out.attrs["currency"] = currencies.pop()
     out.attrs["encodings"] = encodings  # text files only; the pipeline writes them to run.json
     return out
 

@@ -385,6 +385,7 @@ def segment_customers(
     show_progress:bool=True,
     sources:list=None, # input file names, recorded in run.json
     cleaning:dict=None, # plausibility bounds for `clean_transactions` (min_time, max_time, max_quantity, max_unit_price)
+    currency:str=None, # ISO code of the amounts shown in reports; None: what `load_transactions` found in the format, else none
 ) -> SegmentationResult:
     "Clean, featurise, embed, segment and explain customers; returns a `SegmentationResult`."
     _check_k(n_segments, k_max, method)
@@ -475,7 +476,8 @@ def segment_customers(
         "parameters": {"cutoff": cutoff.isoformat(), "previous_cutoff": None if previous_cutoff is None else str(previous_cutoff),
                        "model": getattr(enc, "model_name", model), "n_segments": n_segments, "k_min": k_min, "k_max": k_max,
                        "method": method, "reduce": reduce, "assign_noise": assign_noise, "numeric_weight": numeric_weight,
-                       "max_words": max_words, "seed": seed, "sources": sources or []},
+                       "max_words": max_words, "seed": seed, "sources": sources or [],
+                       "currency": currency or transactions.attrs.get("currency")},
         "model_fingerprint": enc.fingerprint,
         "device": str(getattr(enc, "device", "cpu")),
         "versions": package_versions(),

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_report.ipynb #11a3a7db
 from __future__ import annotations
-import re, tempfile
+import json, re, tempfile
 from pathlib import Path
 
 import nbformat
@@ -12,7 +12,7 @@ import papermill as pm
 from nbconvert import HTMLExporter
 
 # %% auto #0
-__all__ = ['report_template', 'offline_html', 'render_report']
+__all__ = ['report_template', 'report_title', 'offline_html', 'render_report']
 
 # %% ../nbs/08_report.ipynb #99d13289
 from .pipeline import atomic_write
@@ -24,10 +24,19 @@ def report_template() -> Path:
     "The parameterised report notebook shipped with custseg."
     return _PKG/"notebooks"/"segment_report.ipynb"
 
+def report_title(run:dict, # a run's run.json
+                ) -> str:
+    "Browser-tab title naming the data and the date: 'Customer segments · online_retail · 2011-12-10'."
+    par = run.get("parameters", {})
+    data = ", ".join(Path(s).stem for s in par.get("sources") or []) or "in-memory data"
+    return f"Customer segments · {data} · {str(par.get('cutoff', ''))[:10]}".rstrip(" ·")
+
 def offline_html(nb, # an executed notebook (nbformat node)
                  exclude_input:bool=True, # hide code cells
+                 title:str|None=None, # the HTML <title> (browser tab); default the notebook's name
                 ) -> str:
     "Convert `nb` to HTML that loads nothing from another server, images embedded."
+    if title: nb = nbformat.from_dict({**nb, "metadata": {**nb.metadata, "title": title}})
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(_PKG/"templates")],
                             embed_images=True, exclude_input=exclude_input, exclude_input_prompt=True,
                             exclude_output_prompt=True)
@@ -56,5 +65,6 @@ def render_report(run_dir, # folder written by `SegmentationResult.save`
         if record_as is not None:  # the saved notebook names (and reruns on) the final folder, not the staging one
             nb = nbformat.reads(nbformat.writes(nb).replace(str(run_dir), str(Path(record_as).absolute())), as_version=4)
         atomic_write(executed, lambda p: nbformat.write(nb, p))
-    html = offline_html(nb)
+    run = json.loads((run_dir/"run.json").read_text()) if (run_dir/"run.json").exists() else {}
+    html = offline_html(nb, title=report_title(run) if run else None)
     return atomic_write(out, lambda p: Path(p).write_text(html, encoding="utf-8"))
