@@ -13,7 +13,8 @@ import pyarrow.compute as pc
 from .data import DataError
 
 # %% auto #0
-__all__ = ['FEATURE_COLUMNS', 'DOCUMENT_WORDS', 'default_cutoff', 'customer_features', 'customer_documents']
+__all__ = ['FEATURE_COLUMNS', 'NON_PRODUCT_CODES', 'DOCUMENT_WORDS', 'default_cutoff', 'is_non_product', 'customer_features',
+           'customer_documents']
 
 # %% ../nbs/03_features.ipynb #a7bbd2d6
 FEATURE_COLUMNS = ["recency_days", "frequency", "monetary", "tenure_days", "avg_basket", "product_breadth",
@@ -67,6 +68,24 @@ def _is_cancellation(tx:pd.DataFrame) -> np.ndarray:
     flag = tx["is_cancellation"]
     return flag.fillna(pd.Series(neg, index=tx.index)).to_numpy(dtype=bool) if flag.isna().any() else flag.to_numpy(dtype=bool)
 
+# %% ../nbs/03_features.ipynb #np0a1b2b
+NON_PRODUCT_CODES = ("POST", "DOT", "C2", "M", "D", "S", "B", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS")
+_NON_PRODUCT_CODE_RE = r"^(?:" + "|".join(NON_PRODUCT_CODES) + r"|ADJUST\d*|TEST\d*|GIFT_\d+_\d+)$"
+_NON_PRODUCT_DESC_RE = (r"^(?:postage|dotcom postage|carriage|manual|discount|bank charges|amazon fee|samples|"
+                        r"cruk commission|adjust bad debt|adjustment by .*|.*gift voucher.*|this is a test product\.?)$")
+
+def is_non_product(transactions:pd.DataFrame, # canonical transactions; `product_id` and/or `description` used when present
+                  ) -> np.ndarray:
+    "Boolean per row: postage, fees, manual adjustments, discounts, vouchers and test lines (see the rule above)."
+    out = np.zeros(len(transactions), dtype=bool)
+    if "product_id" in transactions:
+        code = transactions["product_id"].astype("str").str.strip().str.upper()
+        out |= code.str.match(_NON_PRODUCT_CODE_RE).fillna(False).to_numpy(dtype=bool)
+    if "description" in transactions:
+        desc = transactions["description"].astype("str").str.replace(r"\s+", " ", regex=True).str.strip().str.lower()
+        out |= desc.str.match(_NON_PRODUCT_DESC_RE).fillna(False).to_numpy(dtype=bool)
+    return out
+
 # %% ../nbs/03_features.ipynb #8fd0c368
 def _customer_codes(tx:pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
     codes, ids = pd.factorize(tx["customer_id"].astype("str"), sort=True)
@@ -105,6 +124,7 @@ def customer_features(transactions:pd.DataFrame, # canonical transactions; `is_c
     lines = np.bincount(cust, minlength=n).astype(float)
     frequency = _distinct_per_customer(cust[buy], pd.factorize(_order_keys(tx)[buy])[0], n)
     prod = pd.factorize(tx["product_id"].to_numpy()[buy])[0] if "product_id" in tx else np.full(int(buy.sum()), -1)
+    prod = np.where(is_non_product(tx)[buy], -1, prod)  # postage and fees are not products (money still counts)
     gross = _group_sum(cust[buy], value[buy], n)
     first = pd.Series(t).groupby(cust).min().reindex(range(n)).to_numpy()
     last_any = pd.Series(t).groupby(cust).max().reindex(range(n)).to_numpy()
@@ -148,8 +168,9 @@ def _product_sections(tx:pd.DataFrame, cust:np.ndarray, n:int, n_top:int, n_rece
     desc = tx["description"].astype("str") if "description" in tx else na
     pid = tx["product_id"].astype("str") if "product_id" in tx else na
     label = desc.where(desc.str.strip().str.len().fillna(0).to_numpy() > 0, "product " + pid)
-    lab, names = _norm_labels(label.to_numpy()[buy])
-    df = pd.DataFrame({"c": cust[buy], "l": lab, "t": _ns(tx["time"])[buy]})
+    item = buy & ~is_non_product(tx)  # postage, fees and adjustments say nothing about taste
+    lab, names = _norm_labels(label.to_numpy()[item])
+    df = pd.DataFrame({"c": cust[item], "l": lab, "t": _ns(tx["time"])[item]})
     df = df[df.l >= 0]
     agg = df.groupby(["c", "l"], sort=False).agg(n=("t", "size"), last=("t", "max"))
     c, l, cnt, last = (agg.index.get_level_values(0).to_numpy(), agg.index.get_level_values(1).to_numpy(),

@@ -19,7 +19,7 @@ __all__ = ['NOISE_NAME', 'atomic_write', 'write_json', 'check_out_dir', 'staged_
 
 # %% ../nbs/07_pipeline.ipynb #d9ff3ad5
 from .data import clean_transactions, clean_texts, Ledger, DataError
-from .features import customer_features, customer_documents, default_cutoff, FEATURE_COLUMNS
+from .features import customer_features, customer_documents, default_cutoff, FEATURE_COLUMNS, is_non_product
 from .embed import Encoder, FeatureFuser, default_model, check_model
 from .cluster import Segmenter, agreement_scores, _strict_json, _is_int
 from .profile import profile_segments, map_2d
@@ -401,6 +401,9 @@ def segment_customers(
         # the text encoding each input file was read with (custseg.data.read_table)
         if transactions.attrs.get("encodings"): tx_ledger.note("encodings", dict(transactions.attrs["encodings"]))
         if ev_ledger is not None and texts.attrs.get("encodings"): ev_ledger.note("encodings", dict(texts.attrs["encodings"]))
+        # kept in spend (they are money), left out of products and documents: counted so a reader sees how many
+        tx_ledger.note("non-product lines (postage, fees, adjustments; in spend, not in products or documents)",
+                       int(is_non_product(tx).sum()))
     with timer("features"):
         feats = customer_features(tx, cutoff=cutoff)
         docs = customer_documents(tx, ev, cutoff=cutoff, max_words=max_words)

@@ -21,7 +21,7 @@ __all__ = ['WORDS', 'feature_lift', 'class_tfidf', 'distinctive_terms', 'distinc
            'plot_k_scores', 'plot_segment_sizes']
 
 # %% ../nbs/06_profile.ipynb #f2319864
-from .features import DOCUMENT_WORDS
+from .features import DOCUMENT_WORDS, is_non_product
 from .language import TOKEN_PATTERN, vectorizer_args, cjk_labels
 
 # %% ../nbs/06_profile.ipynb #d4e44b14
@@ -158,6 +158,7 @@ def _purchases(transactions:pd.DataFrame, customers:pd.Index) -> pd.DataFrame:
     t = transactions
     keep = (t["quantity"] > 0).to_numpy() & t["customer_id"].isin(customers).to_numpy()
     if "is_cancellation" in t.columns: keep = keep & ~t["is_cancellation"].fillna(False).astype(bool).to_numpy()
+    keep = keep & ~is_non_product(t)  # postage, fees, adjustments: not products (see custseg.features)
     return t.loc[keep, need]
 
 def _descriptions(p:pd.DataFrame) -> pd.Series:
