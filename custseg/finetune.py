@@ -444,7 +444,8 @@ def linear_probe(X_train:np.ndarray, # (n, d) frozen features of the training ro
                  y_val:np.ndarray, # their labels
                  grid=PROBE_GRID, # C values tried
                  class_weight:str|None="balanced", # as the fine-tuning loss
-                 max_iter:int=3000, # lbfgs iterations: enough to converge on a few thousand rows
+                 max_iter:int=10000, # lbfgs iterations: enough to reach `tol` on a few thousand rows
+                 tol:float=1e-8, # lbfgs gradient tolerance: tight, so the fit is the optimum, not wherever the default 1e-4 stops
                 ) -> tuple: # (fitted LogisticRegression, C, validation macro-F1)
     "Logistic regression for each C of `grid` on the training rows; keep the best validation macro-F1 (first on ties)."
     from sklearn.linear_model import LogisticRegression
@@ -452,7 +453,9 @@ def linear_probe(X_train:np.ndarray, # (n, d) frozen features of the training ro
     best = None
     with threadpool_limits(1):  # one BLAS thread: the same numbers on every machine, and small problems run faster
         for C in grid:
-            m = LogisticRegression(C=float(C), class_weight=class_weight, max_iter=max_iter).fit(X_train, y_train)
+            # sklearn's default tol stops far from the optimum at large C: features that differ by float32 rounding (two
+            # batchings of the same encoder) then gave different validation predictions, and a different C
+            m = LogisticRegression(C=float(C), class_weight=class_weight, max_iter=max_iter, tol=tol).fit(X_train, y_train)
             f = float(f1_score(y_val, m.predict(X_val), average="macro", zero_division=0)) if len(y_val) else 0.0
             if best is None or f > best[2]: best = (m, float(C), f)
     return best
