@@ -219,10 +219,9 @@ def read_labelled_texts(path, # .csv/.tsv/.txt (optionally .gz), .parquet, .xlsx
     ids, lab = _as_id(df[customer_col]).reset_index(drop=True), _as_id(df[label_col]).reset_index(drop=True)
     txt = df[text_col].reset_index(drop=True)
     txt = txt.where(txt.isna(), txt.astype(str).str.strip()).replace("", np.nan)
-    for what, bad in (("a customer id", ids.isna()), ("a text but no label", lab.isna() & txt.notna()),
+    for what, bad in (("no customer id", ids.isna()), ("a text but no label", lab.isna() & txt.notna()),
                       ("a label but no text", txt.isna() & lab.notna()), ("neither text nor label", txt.isna() & lab.isna())):
         bad = bad.to_numpy()
-        if what == "a customer id": bad, what = bad, "no customer id"
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise DataError(f"{where}: {int(bad.sum())} row(s) have {what}, e.g. row {i}: {df.iloc[i].to_dict()!r}; "
