@@ -10,7 +10,7 @@ DEMO_OUT ?= runs/demo
 DATA ?= ../shared/data
 N_WORKERS ?= 2
 
-.PHONY: setup demo test export clean-nbs reports finetune-report finetune-report-synthetic cluster-finetune-report bench
+.PHONY: setup demo test export clean-nbs nb-outputs docs reports finetune-report finetune-report-synthetic cluster-finetune-report bench
 .DEFAULT_GOAL := demo
 
 setup: $(VENV)/.installed
@@ -40,6 +40,17 @@ export: setup
 
 clean-nbs: setup
 	$(BIN)/nbdev_clean
+
+# Run the notebooks in place so they are committed with their outputs and a kernelspec, then nbdev_clean them
+# (outputs kept). NBS="nbs/00_privacy.ipynb nbs/06_profile.ipynb" for some only.
+NBS ?=
+nb-outputs: setup
+	$(BIN)/python tools/execute_notebooks.py $(NBS)
+
+# The docs site, built offline into _docs/ (open _docs/index.html): the notebooks with their stored outputs, in
+# reading order, and an API page per module. Nothing is executed and nothing is loaded from another server.
+docs: setup
+	$(BIN)/python tools/build_docs.py
 
 # Regenerate the committed reports (synthetic English and Chinese, both Online Retail years).
 reports: setup

@@ -146,6 +146,7 @@ def segment_rules(features:pd.DataFrame, # raw, interpretable behaviour numbers,
                   random_state=0, # seed of the trees (ties between equally good splits)
                   tolerance:float=0.02, # a threshold may move by this share of its value to a rounder number (0: exact split)
                   currency:str="£", # symbol in money wording
+                  weak_coverage:float=0.25, # a rule finding less than this share of its segment is flagged `weak`
                  ) -> dict:
     "{segment: [rule, ...]}: plain-language rules per segment, biggest coverage first, measured on the data given."
     F = _check_features(features)
@@ -162,8 +163,7 @@ def segment_rules(features:pd.DataFrame, # raw, interpretable behaviour numbers,
         tree = DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=min_samples_leaf, class_weight="balanced",
                                       random_state=random_state).fit(X, y)
         nodes, paths, member = _rule_nodes(tree, y, X, min_precision)
-        rules = []
-        for node in nodes:
+        def worded(node):
             bounds = {}  # feature index -> [lo, hi]
             for j, op, thr in paths[node]:
                 lo, hi = bounds.setdefault(j, [None, None])
@@ -174,22 +174,30 @@ def segment_rules(features:pd.DataFrame, # raw, interpretable behaviour numbers,
             # the numbers describe the rule as worded (rounded thresholds), not the tree's leaf
             m = match_rule(F, dict(conditions=conds)).to_numpy()
             hits, tp = int(m.sum()), int((m & y).sum())
-            if hits == 0 or tp / hits < min_precision: continue
+            if tp == 0: return None
             text = " and ".join(_phrase(cols[j], lo, hi, integer[j], currency) for j, (lo, hi) in sorted(bounds.items()))
-            rules.append(dict(segment=s, text=text or "every customer", conditions=conds, customers=hits,
-                              in_segment=tp, segment_size=size, coverage=tp / size, precision=tp / hits,
-                              computed_on=f"the {n} customers given"))
+            return dict(segment=s, text=text or "every customer", conditions=conds, customers=hits,
+                        in_segment=tp, segment_size=size, coverage=tp / size, precision=tp / hits,
+                        weak=bool(tp / hits < min_precision or tp / size < weak_coverage),
+                        computed_on=f"the {n} customers given")
+        rules = [r for r in map(worded, nodes) if r is not None and r["precision"] >= min_precision]
+        if not rules:  # no leaf is mostly this segment: still give its best rule (F1 of coverage and precision), flagged weak
+            cands = [r for r in map(worded, range(1, tree.tree_.node_count)) if r is not None]
+            best = max(cands, key=lambda r: (2 * r["in_segment"] / (r["customers"] + size), -len(r["conditions"])),
+                       default=None)
+            rules = [{**best, "weak": True}] if best else []
         rules.sort(key=lambda r: (-r["coverage"], -r["precision"], r["text"]))
         out[s] = rules
     return out
 
 def rules_frame(rules:dict, # output of `segment_rules`
                ) -> pd.DataFrame:
-    "One row per rule for display: segment, rule text, customers matching, coverage and precision."
+    "One row per rule for display: segment, rule text, customers matching, coverage, precision and the weak flag."
     rows = [dict(segment=r["segment"], rule=r["text"], customers=r["customers"], in_segment=r["in_segment"],
-                 segment_size=r["segment_size"], coverage=r["coverage"], precision=r["precision"])
+                 segment_size=r["segment_size"], coverage=r["coverage"], precision=r["precision"],
+                 weak=bool(r.get("weak", False)))
             for s in sorted(rules) for r in rules[s]]
-    cols = ["segment", "rule", "customers", "in_segment", "segment_size", "coverage", "precision"]
+    cols = ["segment", "rule", "customers", "in_segment", "segment_size", "coverage", "precision", "weak"]
     return pd.DataFrame(rows, columns=cols)
 
 # %% ../nbs/10_explain.ipynb #c3a2d21a

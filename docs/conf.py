@@ -1,0 +1,64 @@
+# Sphinx configuration for custseg's docs site (built by tools/build_docs.py, `make docs`; see DEVELOPERS.md).
+# Offline by design: no script, style sheet or font comes from another server (tests/test_docs.py checks).
+import configparser, inspect
+from pathlib import Path
+
+_cfg = configparser.ConfigParser(); _cfg.read(Path(__file__).resolve().parents[1] / "settings.ini")
+project = _cfg["DEFAULT"]["title"]
+author = _cfg["DEFAULT"]["author"]
+copyright = _cfg["DEFAULT"]["copyright"]
+release = version = _cfg["DEFAULT"]["version"]
+
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.autosummary", "sphinx.ext.viewcode"]
+root_doc = "index"
+exclude_patterns = [".doctrees", "**.ipynb_checkpoints"]
+
+# Notebooks are shown with the outputs stored in them; the docs build never runs them.
+nb_execution_mode = "off"
+nb_merge_streams = True
+nb_ipywidgets_js = {}          # widget JS would come from a CDN; progress bars fall back to their text
+myst_heading_anchors = 3
+myst_enable_extensions = ["colon_fence"]
+suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "misc.highlighting_failure"]
+
+# API pages: signatures, type hints and nbdev's docments (`x:int, # what x is`) as parameter lists.
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_typehints_description_target = "all"
+autodoc_preserve_defaults = True
+autoclass_content = "class"
+add_module_names = False
+
+
+def _docments_fields(app, what, name, obj, options, lines):
+    "Turn nbdev docments (comments after parameters) into `:param:`/`:returns:` fields autodoc renders."
+    if what not in ("function", "method", "class"): return
+    try:
+        from fastcore.docments import docments
+        target = obj.__init__ if what == "class" and not hasattr(obj, "__dataclass_fields__") else obj
+        if what == "class" and target is object.__init__: return
+        docs = docments(target, full=False)
+    except Exception: return
+    have = "\n".join(lines)
+    extra = [f":param {k}: {v}" for k, v in docs.items()
+             if v and k not in ("return", "self") and f":param {k}:" not in have]
+    if docs.get("return") and ":returns:" not in have: extra.append(f":returns: {docs['return']}")
+    if extra: lines.extend(["", *extra])
+
+
+def _skip_member(app, what, name, obj, skip, options):
+    "scikit-learn generates `set_*_request` methods on every estimator; they are not custseg's API."
+    if name.startswith("set_") and name.endswith("_request"): return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _docments_fields)
+    app.connect("autodoc-skip-member", _skip_member)
+
+
+html_theme = "furo"
+html_title = f"{project} {release}"
+html_copy_source = False
+html_show_sourcelink = False
+html_last_updated_fmt = None
