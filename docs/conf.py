@@ -1,6 +1,6 @@
 # Sphinx configuration for custseg's docs site (built by tools/build_docs.py, `make docs`; see DEVELOPERS.md).
 # Offline by design: no script, style sheet or font comes from another server (tests/test_docs.py checks).
-import configparser, inspect
+import configparser, re
 from pathlib import Path
 
 _cfg = configparser.ConfigParser(); _cfg.read(Path(__file__).resolve().parents[1] / "settings.ini")
@@ -28,10 +28,21 @@ autodoc_typehints_description_target = "all"
 autodoc_preserve_defaults = True
 autoclass_content = "class"
 add_module_names = False
+default_role = "code"          # `x` in a docstring is code, as in the notebooks' Markdown
+
+
+def _rst_safe(line: str) -> str:
+    "nbdev docstrings are Markdown-ish: outside `code`, escape what reST would read as markup (`|x|`, `name_`)."
+    if line.lstrip().startswith((":", "..")): return line   # a reST field or directive written as such
+    parts = re.split(r"(`[^`]+`)", line)
+    for i in range(0, len(parts), 2):
+        parts[i] = re.sub(r"(\w)_(?=\W|$)", r"\1\\_", parts[i].replace("|", "\\|"))
+    return "".join(parts)
 
 
 def _docments_fields(app, what, name, obj, options, lines):
     "Turn nbdev docments (comments after parameters) into `:param:`/`:returns:` fields autodoc renders."
+    lines[:] = [_rst_safe(l) for l in lines]
     if what not in ("function", "method", "class"): return
     try:
         from fastcore.docments import docments
@@ -40,9 +51,9 @@ def _docments_fields(app, what, name, obj, options, lines):
         docs = docments(target, full=False)
     except Exception: return
     have = "\n".join(lines)
-    extra = [f":param {k}: {v}" for k, v in docs.items()
+    extra = [f":param {k}: {_rst_safe(v)}" for k, v in docs.items()
              if v and k not in ("return", "self") and f":param {k}:" not in have]
-    if docs.get("return") and ":returns:" not in have: extra.append(f":returns: {docs['return']}")
+    if docs.get("return") and ":returns:" not in have: extra.append(f":returns: {_rst_safe(docs['return'])}")
     if extra: lines.extend(["", *extra])
 
 
@@ -62,3 +73,5 @@ html_title = f"{project} {release}"
 html_copy_source = False
 html_show_sourcelink = False
 html_last_updated_fmt = None
+html_static_path = ["_static"]
+html_css_files = ["custseg.css"]

@@ -8,12 +8,13 @@ The notebooks are first copied to `_docs_src/` with nbdev's directive comments t
     python tools/build_docs.py                        # the whole site
     python tools/build_docs.py --only 00_privacy      # index, that notebook and the API pages (a quick check)
 """
-import argparse, json, re, shutil, subprocess, sys, time
+import argparse, ast, re, shutil, subprocess, sys, time
 from pathlib import Path
 
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
+NBS = ROOT / "nbs"
 _DIRECTIVE = re.compile(r"^\s*#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$")
 
 
@@ -66,8 +67,6 @@ def stage_notebook(nb, api_doc: str | None = None):
     out = nbformat.v4.new_notebook(cells=cells)
     out.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                     "language_info": {"name": "python", "pygments_lexer": "ipython3"}}
-    for c in out.cells: c.pop("id", None)
-    out.nbformat_minor = 4   # ids dropped: myst-nb reads them fine and no id clash can arise
     return out
 
 
@@ -75,11 +74,34 @@ def _public_modules(lib: Path) -> list[str]:
     return sorted(p.stem for p in lib.glob("*.py") if not p.stem.startswith("_"))
 
 
+def api_entries(path: Path) -> list[tuple[str, str]]:
+    "[(directive, name)] for a module's `__all__`, read from its source (nothing imported): autofunction/class/data."
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    kinds, names = {}, []
+    for n in tree.body:
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)): kinds[n.name] = "autofunction"
+        elif isinstance(n, ast.ClassDef): kinds[n.name] = "autoclass"
+        elif isinstance(n, (ast.Assign, ast.AnnAssign)):
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target]):
+                if isinstance(t, ast.Name):
+                    if t.id == "__all__": names = ast.literal_eval(n.value)
+                    else: kinds.setdefault(t.id, "autodata")
+    return [(kinds.get(x, "autodata"), x) for x in names]
+
+
+def api_page(m: str, title: str, nb_link: str) -> str:
+    "reST for one module: its docstring, then every name of `__all__` in order, with its members for classes."
+    body = "".join(f"\n.. {d}:: {x}\n" + ("   :members:\n   :show-inheritance:\n" if d == "autoclass" else "")
+                   for d, x in api_entries(ROOT / "custseg" / f"{m}.py"))
+    return (f"{title}\n{'=' * len(title)}\n{nb_link}\n.. automodule:: custseg.{m}\n\n"
+            f".. currentmodule:: custseg.{m}\n{body}")
+
+
 def stage(src: Path, only: list[str] | None = None) -> list[str]:
     "Write the Sphinx source tree `src`; returns the staged notebook names in reading order."
     if src.exists(): shutil.rmtree(src)
     (src / "api").mkdir(parents=True)
-    nbs = sorted((ROOT / "nbs").glob("*.ipynb"))
+    nbs = sorted(NBS.glob("*.ipynb"))
     titles, modules = {}, {}
     for p in nbs:
         nb = nbformat.read(p, as_version=4)
@@ -93,9 +115,7 @@ def stage(src: Path, only: list[str] | None = None) -> list[str]:
     for m in mods:
         title = f"custseg.{m}" + (f" — {titles[modules[m]]}" if m in modules else "")
         nb_link = f"\nNotebook: :doc:`../{modules[m]}`\n" if m in modules and modules[m] in pages else ""
-        (src / "api" / f"{m}.rst").write_text(
-            f"{title}\n{'=' * len(title)}\n{nb_link}\n.. automodule:: custseg.{m}\n   :members:\n"
-            f"   :show-inheritance:\n", encoding="utf-8")
+        (src / "api" / f"{m}.rst").write_text(api_page(m, title, nb_link), encoding="utf-8")
     (src / "api" / "index.rst").write_text(
         "API reference\n=============\n\nEvery public function and class of custseg (each module's ``__all__``), "
         "with its signature, parameters and docstring.\n\n.. toctree::\n   :maxdepth: 1\n\n"
