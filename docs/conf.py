@@ -42,6 +42,8 @@ def _rst_safe(line: str) -> str:
 
 def _docments_fields(app, what, name, obj, options, lines):
     "Turn nbdev docments (comments after parameters) into `:param:`/`:returns:` fields autodoc renders."
+    if what in ("data", "attribute") and getattr(obj, "__doc__", None) == getattr(type(obj), "__doc__", None):
+        lines[:] = []   # a constant without a doc comment: not the docstring of its type (dict, list, re.Pattern)
     lines[:] = [_rst_safe(l) for l in lines]
     if what not in ("function", "method", "class"): return
     try:
