@@ -1,6 +1,6 @@
 # Sphinx configuration for custseg's docs site (built by tools/build_docs.py, `make docs`; see DEVELOPERS.md).
 # Offline by design: no script, style sheet or font comes from another server (tests/test_docs.py checks).
-import configparser, re
+import configparser, re, shutil
 from pathlib import Path
 
 _cfg = configparser.ConfigParser(); _cfg.read(Path(__file__).resolve().parents[1] / "settings.ini")
@@ -18,7 +18,10 @@ nb_execution_mode = "off"
 nb_merge_streams = True
 nb_ipywidgets_js = {}          # widget JS would come from a CDN; progress bars fall back to their text
 myst_heading_anchors = 3
-myst_enable_extensions = ["colon_fence"]
+myst_enable_extensions = ["colon_fence", "dollarmath"]
+# Formulas ($...$, $$...$$) with MathJax 2 from the jupyter-server-mathjax package, copied into the site; Sphinx's
+# default would load MathJax from a CDN. Without the package the formulas stay unrendered, never fetched.
+mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
 suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "misc.highlighting_failure"]
 
 # API pages: signatures, type hints and nbdev's docments (`x:int, # what x is`) as parameter lists.
@@ -65,7 +68,16 @@ def _skip_member(app, what, name, obj, skip, options):
     return None
 
 
+def _copy_mathjax(app, exc):
+    try: import jupyter_server_mathjax
+    except ImportError: return
+    if exc is None and app.builder.format == "html":
+        shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", Path(app.outdir) / "_static" / "mathjax",
+                        dirs_exist_ok=True)
+
+
 def setup(app):
+    app.connect("build-finished", _copy_mathjax)
     app.connect("autodoc-process-docstring", _docments_fields)
     app.connect("autodoc-skip-member", _skip_member)
 
