@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.cluster import KMeans
-from tqdm import tqdm
+from tqdm.auto import tqdm  # a widget bar in JupyterLab (ipywidgets), text elsewhere
 
 from .embed import default_model, _as_texts
 from .finetune import (FinetuneConfig, _build_encoder, _check_documents, _collate, _epoch_order, _mean_pool,

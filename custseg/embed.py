@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
-from tqdm import tqdm
+from tqdm.auto import tqdm  # a widget bar in JupyterLab (ipywidgets), text elsewhere
 
 from .data import DataError
 

@@ -23,7 +23,7 @@ import pandas as pd
 import torch
 from sklearn.cluster import KMeans
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
-from tqdm import tqdm
+from tqdm.auto import tqdm  # a widget bar in JupyterLab (ipywidgets), text elsewhere
 
 from .data import DataError
 from .embed import default_model

@@ -63,7 +63,7 @@ def stage_notebook(nb, api_doc: str | None = None):
         cells.append(c)
     if api_doc:  # right after the title cell
         i = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"), -1) + 1
-        cells.insert(i, nbformat.v4.new_markdown_cell(f"API reference: [`{api_doc.split('/')[-1]}`]({api_doc}.rst)"))
+        cells.insert(i, nbformat.v4.new_markdown_cell(f"API reference: [`custseg.{api_doc.split('/')[-1]}`]({api_doc}.rst)"))
     out = nbformat.v4.new_notebook(cells=cells)
     out.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                     "language_info": {"name": "python", "pygments_lexer": "ipython3"}}

@@ -53,6 +53,7 @@ def main(argv=None):
     ap.add_argument("notebooks", nargs="*", help="notebooks to run (default: every nbs/*.ipynb)")
     a = ap.parse_args(argv)
     os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ["IN_TEST"] = "1"   # as under nbdev_test, so the stored outputs are what CI's run shows
     os.environ.setdefault("MPLBACKEND", "agg")
     from nbdev.config import get_config
     cfg = get_config()
