@@ -114,3 +114,26 @@ def test_clean_keeps_outputs_kernelspec_and_parameters_tag():
     report = nbformat.read(ROOT / "custseg" / "notebooks" / "segment_report.ipynb", as_version=4)
     clean_nb(report, **kw)
     assert any("parameters" in c.metadata.get("tags", []) for c in report.cells)
+
+
+_NBDEV_PROC = """
+import os, sys
+from execnb.nbio import read_nb
+from nbdev.processors import FilterDefaults
+os.environ["IN_TEST"] = "1"
+failed = []
+for f in sys.argv[1:]:
+    try: FilterDefaults()(read_nb(f))
+    except Exception as e: failed.append(f"{f}: {e} / {e.__cause__!r}"[:600])
+print("\\n".join(failed)); sys.exit(1 if failed else 0)
+"""
+
+
+def test_nbdev_docs_processing(tmp_path):
+    "What `nbdev_docs` runs before Quarto: every cell with an import, on every notebook; none may use a name defined in a skipped cell."
+    import subprocess, os
+    nbs = sorted(str(p) for p in (ROOT / "nbs").glob("*.ipynb"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1", "MPLBACKEND": "agg"}
+    r = subprocess.run([sys.executable, "-c", _NBDEV_PROC, *nbs], cwd=ROOT / "nbs", env=env, capture_output=True,
+                       text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
