@@ -228,7 +228,7 @@ def choose_design(text_emb:np.ndarray, # (n, d) document embeddings
         return out
     out["design"] = "value"
     why = "as asked" if design == "value" else (
-        "the documents form no clusters of their own (text-only silhouette "
+        "because the documents form no clusters of their own (text-only silhouette "
         + (f"{ts['silhouette']:.2f} < {WEAK_SILHOUETTE}" if ts["best_k"] else "0: every document embeds the same") + ")")
     out["reason"] = (f"value segments {why}: two value scores learned on the previous {horizon_days:g} days carry "
                      f"{VALUE_SHARE:.0%} of the customer matrix's variance, the text the rest")
