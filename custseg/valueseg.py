@@ -5,11 +5,14 @@
 # %% ../nbs/16_value_segments.ipynb #d58614fd
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import silhouette_score
 
 # %% auto #0
@@ -40,8 +43,10 @@ def text_structure(text_emb:np.ndarray, # (n, d) document embeddings
     if total < _FLAT_TEXT or len(T) < 4: return out  # nothing to cluster: every document embeds the same
     Z = PCA(min(32, T.shape[1], len(T)), random_state=seed).fit_transform(T - T.mean(0))
     idx = np.sort(np.random.default_rng(seed).choice(len(Z), min(sample, len(Z)), replace=False))
-    with _openmp1():
-        for k in range(2, min(k_max, len(Z) - 1) + 1):
+    n_distinct = len(np.unique(Z.round(6), axis=0))  # no more clusters than distinct documents
+    with _openmp1(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for k in range(2, min(k_max, len(Z) - 1, n_distinct - 1) + 1):
             lab = KMeans(k, n_init=3, random_state=seed).fit_predict(Z)
             if len(np.unique(lab[idx])) > 1: out["by_k"][k] = float(silhouette_score(Z[idx], lab[idx]))
     if out["by_k"]:
@@ -185,10 +190,11 @@ def value_k_table(X:np.ndarray, # fused matrix (`ValueFuser.transform`), the val
     "(chosen k, table by k): value R2, silhouette, segment shares, spread of spend and recency; `chosen` marks the pick."
     A = np.asarray(X, dtype=np.float64)
     V = A[:, :n_value] - A[:, :n_value].mean(0); tot = float((V ** 2).sum())
-    k_max = max(min(k_max, len(A) - 1), 2); k_min = min(max(2, k_min), k_max)
+    k_max = max(min(k_max, len(A) - 1, len(np.unique(A.round(6), axis=0))), 2); k_min = min(max(2, k_min), k_max)
     idx = np.sort(np.random.default_rng(seed).choice(len(A), min(sample, len(A)), replace=False))
     rows = []
-    with _openmp1():
+    with _openmp1(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
         for k in range(k_min, k_max + 1):
             lab = KMeans(k, n_init=3, random_state=seed).fit_predict(A)
             n = np.bincount(lab, minlength=k); means = np.vstack([V[lab == j].mean(0) if n[j] else np.zeros(n_value) for j in range(k)])
