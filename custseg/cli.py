@@ -147,7 +147,10 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--k", type=_k, default="auto", help="'auto' (default) or a number of segments")
         s.add_argument("--k-max", type=int, default=None, help="largest k tried when --k auto (default: about sqrt(customers), 10..40)")
         s.add_argument("--model", default=None, help="Hugging Face model name or folder (default: packaged all-MiniLM-L6-v2)")
-        s.add_argument("--numeric-weight", type=float, default=0.2, help="share of behaviour features (0..1)")
+        s.add_argument("--design", default="auto", choices=["auto", "taste", "value"],
+                       help="value: segments on two value scores learned from the previous period, plus text; taste: text + "
+                            "behaviour numbers (--numeric-weight); auto (default): taste when the documents form clusters, else value")
+        s.add_argument("--numeric-weight", type=float, default=0.2, help="taste design: share of behaviour features (0..1)")
         s.add_argument("--method", default="kmeans", choices=[*METHODS, "rfm"], help="clustering algorithm; rfm: classic RFM segments, no model")
         s.add_argument("--reduce", default=None, choices=["pca", "umap"], help="reduce dimensions before clustering")
         s.add_argument("--assign-noise", action="store_true", help="density methods: put noise customers in the nearest segment")
@@ -355,7 +358,7 @@ def _main(a) -> int:
                   f"wrote {Path(a.out)}/model (use it with: custseg segment --model {Path(a.out)}/model)")
             return 0
         prev = None if str(a.previous_cutoff).lower() == "none" else a.previous_cutoff
-        kw = dict(n_segments=a.k, k_max=a.k_max, model=a.model, numeric_weight=a.numeric_weight, method=a.method,
+        kw = dict(n_segments=a.k, k_max=a.k_max, model=a.model, design=a.design, numeric_weight=a.numeric_weight, method=a.method,
                   reduce=a.reduce, assign_noise=a.assign_noise, previous_cutoff=prev,
                   cache=not a.no_cache, show_progress=not a.quiet, report=not a.no_report)
         if a.command == "segment" and a.method == "rfm":

@@ -26,6 +26,8 @@ from .profile import profile_segments, map_2d
 from .explain import segment_rules, explain_customers, transition_matrix, transition_summary
 from .language import unknown_token_rate, warn_unknown
 from .privacy import pseudonymise_ids
+from .valueseg import ValueFuser, choose_design, value_k_table
+
 
 # %% ../nbs/07_pipeline.ipynb #92b1704d
 def atomic_write(path, # destination file
@@ -199,7 +201,7 @@ class Segmentation:
     fingerprint:str # `Encoder.fingerprint` of the model the segments were fitted with
     max_length:int # encoder token limit
     max_words:int # document word budget
-    fuser:FeatureFuser # fitted behaviour-feature yardstick
+    fuser:FeatureFuser # fitted behaviour-feature yardstick (a `ValueFuser` for value segments)
     segmenter:Segmenter # fitted segmenter
     names:dict # segment -> name
     cutoff:str # the cutoff the segments were fitted at (ISO date)
@@ -245,9 +247,10 @@ class Segmentation:
         ev, ev_led = clean_texts(texts) if texts is not None and len(texts) else (None, None)
         _check_usable(tx, tx_led, min_customers=1)
         cutoff = pd.Timestamp(cutoff) if cutoff is not None else default_cutoff(tx)
-        if enc.dim + len(self.fuser.feature_names_in_) != self.segmenter.n_features_in_:
+        width = self.fuser.n_features_out(enc.dim) if isinstance(self.fuser, ValueFuser) else enc.dim + len(self.fuser.feature_names_in_)
+        if width != self.segmenter.n_features_in_:
             raise DataError(f"the segmentation expects {self.segmenter.n_features_in_} columns, but the model gives "
-                            f"{enc.dim} + {len(self.fuser.feature_names_in_)} behaviour numbers")
+                            f"{enc.dim} + {width - enc.dim} behaviour columns")
         feats, docs, X = self.featurize(tx, ev, cutoff, enc)
         out = self.label(X, feats.index).reset_index()
         return out, {"transactions": tx_led.to_dict(), "texts": ev_led.to_dict() if ev_led else None,
@@ -272,8 +275,9 @@ class Segmentation:
         if not f.is_file(): raise FileNotFoundError(f"{folder} holds no segmentation.json (is it a custseg run folder?)")
         d = _strict_json(f)
         _check_schema(d, _SEGMENTATION_SCHEMA, f)
-        try: fuser = FeatureFuser.from_dict(_check_fuser(d["fuser"], f))
-        except (KeyError, TypeError, ValueError) as e: raise ValueError(f"{f}: 'fuser' is malformed ({e})") from None
+        try: fuser = (ValueFuser.from_dict(d["fuser"]) if d["fuser"].get("kind") == "value"
+                      else FeatureFuser.from_dict(_check_fuser(d["fuser"], f)))
+        except (KeyError, TypeError, ValueError, AttributeError) as e: raise ValueError(f"{f}: 'fuser' is malformed ({e})") from None
         seg = Segmenter.load(folder/"segmenter")
         names = {int(k): v for k, v in d["names"].items()}
         if sorted(names) != list(range(seg.n_segments_)):
@@ -377,7 +381,8 @@ def segment_customers(
     method:str="kmeans", # clustering algorithm (see `Segmenter`)
     reduce:str=None, # None, "pca" or "umap" before clustering
     assign_noise:bool=False, # density methods: put noise customers in their nearest segment
-    numeric_weight:float=0.2, # share of behaviour features in the customer matrix (see `FeatureFuser`)
+    design:str="auto", # "taste", "value", or "auto": value segments unless the documents form clusters of their own (`custseg.valueseg`)
+    numeric_weight:float=0.2, # taste design: share of behaviour features in the customer matrix (see `FeatureFuser`)
     max_words:int=160, # word budget of each customer document
     seed:int=0, # seed for every random choice
     truth:pd.Series=None, # known class per customer id (synthetic personas), for external scores only
@@ -419,7 +424,10 @@ def segment_customers(
             embed_stats["unknown_tokens"] = unknown_token_rate(enc.tokenizer, docs.tolist(), max_length=getattr(enc, "max_length", 256))
             msg = warn_unknown(embed_stats["unknown_tokens"], getattr(enc, "model_name", "the model"))
             if msg: warnings_.append(msg)
-        fuser = FeatureFuser(numeric_weight=numeric_weight).fit(feats[FEATURE_COLUMNS])
+        chosen = choose_design(text_emb, tx, cutoff, design=design, seed=seed)
+        if chosen["design"] == "value":  # two value scores learned on the previous period + text, stated variance shares
+            fuser = ValueFuser(chosen["model"]).fit(text_emb, feats[FEATURE_COLUMNS])
+        else: fuser = FeatureFuser(numeric_weight=numeric_weight).fit(feats[FEATURE_COLUMNS])
         X = fuser.transform(text_emb, feats[FEATURE_COLUMNS])
         n_distinct = len(np.unique(X.round(5), axis=0))
         if n_distinct < 2 or (n_segments != "auto" and n_distinct < n_segments):
@@ -427,9 +435,19 @@ def segment_customers(
                             f"too few for {n_segments if n_segments != 'auto' else 2} segments: nothing tells them apart")
     with timer("cluster"):
         k_max_eff = len(feats) - 1 if k_max is None else min(k_max, len(feats) - 1)
-        seg = Segmenter(n_segments=n_segments, k_min=min(k_min, k_max_eff), k_max=None if k_max is None else k_max_eff, method=method,
+        k_table = None
+        if chosen["design"] == "value" and n_segments == "auto" and method in ("kmeans", "minibatch"):
+            # k from the value scores' variance held by the segments, business measures beside (`value_k_table`)
+            k_fixed, k_table = value_k_table(X, feats, k_min=max(k_min, 3), k_max=min(k_max or 10, k_max_eff), seed=seed)
+        seg = Segmenter(n_segments=k_fixed if k_table is not None else n_segments, k_min=min(k_min, k_max_eff), k_max=None if k_max is None else k_max_eff, method=method,
                         reduce=reduce, assign_noise=assign_noise, random_state=seed).fit(X)
         labels = pd.Series(seg.labels_, index=feats.index, name="segment")
+        k_scores, reason = seg.k_scores_, seg.selection_reason_
+        if k_table is not None:
+            k_scores = k_table
+            reason = (f"k={k_fixed}: the smallest k in {int(k_table.index.min())}..{int(k_table.index.max())} whose segments hold "
+                      f"{k_table.loc[k_fixed, 'value_r2']:.0%} (>= 90%) of the variance of the two value scores; "
+                      f"smallest segment {k_table.loc[k_fixed, 'smallest_share']:.1%} of customers.")
         if seg.n_segments_ < 2:
             raise DataError(f"{method} found {seg.n_segments_} segment(s) among {len(feats)} customers "
                             f"({int((seg.labels_ < 0).sum())} noise); use --method kmeans, or more customers")
@@ -478,7 +496,7 @@ def segment_customers(
         "created": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
         "parameters": {"cutoff": cutoff.isoformat(), "previous_cutoff": None if previous_cutoff is None else str(previous_cutoff),
                        "model": getattr(enc, "model_name", model), "n_segments": n_segments, "k_min": k_min, "k_max": k_max,
-                       "method": method, "reduce": reduce, "assign_noise": assign_noise, "numeric_weight": numeric_weight,
+                       "method": method, "reduce": reduce, "assign_noise": assign_noise, "design": design, "numeric_weight": numeric_weight,
                        "max_words": max_words, "seed": seed, "sources": sources or [],
                        "currency": currency or transactions.attrs.get("currency")},
         "model_fingerprint": enc.fingerprint,
@@ -489,15 +507,18 @@ def segment_customers(
         "n_segments": int(seg.n_segments_),
         "n_noise": int((seg.labels_ < 0).sum()),
         "n_noise_assigned": int(getattr(seg, "n_noise_assigned_", 0) or 0),
-        "selection_reason": seg.selection_reason_,
-        "k_scores": json.loads(seg.k_scores_.reset_index().to_json(orient="records")),
+        "selection_reason": reason,
+        "k_scores": json.loads(k_scores.reset_index().to_json(orient="records")),
+        "design": {"design": chosen["design"], "requested": design, "reason": chosen["reason"],
+                   "text_structure": chosen["text_structure"], "value_model": chosen["model"],
+                   "value_share": getattr(fuser, "share", None), "numeric_weight": None if chosen["design"] == "value" else numeric_weight},
         "embedding": {"dim": int(text_emb.shape[1]), **embed_stats},
         "migration": migration,
         "external_scores": external,
         "warnings": warnings_,
         "timings_s": timer.seconds,
     }
-    return SegmentationResult(customers=customers, profiles=profiles, k_scores=seg.k_scores_, run=run, embeddings=X,
+    return SegmentationResult(customers=customers, profiles=profiles, k_scores=k_scores, run=run, embeddings=X,
                               segmentation=segmentation)
 
 def _as_date(v, option:str) -> pd.Timestamp:
