@@ -23,8 +23,7 @@ __all__ = ['VALUE_SHARE', 'VALUE_R2', 'DESIGNS', 'text_structure', 'fit_value_mo
 from .cluster import WEAK_SILHOUETTE, _openmp1
 from .data import DataError
 from .embed import _signed_log1p
-from .features import FEATURE_COLUMNS, customer_features
-from .labels import churn_labels, future_spend
+from .features import FEATURE_COLUMNS, customer_features, _is_cancellation
 
 # %% ../nbs/16_value_segments.ipynb #ef02d387
 VALUE_SHARE = 0.7  # share of the customer matrix's variance carried by the value scores (the text carries the rest)
@@ -68,10 +67,16 @@ def fit_value_model(transactions:pd.DataFrame, # cleaned canonical transactions
     f = customer_features(transactions, start)
     if len(f) < min_customers:
         raise DataError(f"only {len(f)} customers have history before {start.date()}; value scores need at least {min_customers}")
-    # outcomes inside [start, cutoff): rows from the cutoff on are never read
-    tx = transactions[transactions["time"] < cutoff]
-    y = np.log1p(np.clip(future_spend(tx, start, horizon_days).reindex(f.index).to_numpy(float), 0, None))
-    churned = (churn_labels(tx, start, horizon_days).reindex(f.index) == "churned").to_numpy(int)
+    # outcomes inside [start, cutoff) as `custseg.labels` defines them; rows from the cutoff on are never read, and days
+    # without any sales just before the cutoff are fine (the shop was open, nobody bought)
+    t = transactions["time"]
+    win = transactions[(t >= start) & (t < cutoff)]
+    c = f.index.get_indexer(win["customer_id"].astype("str"))
+    known = c >= 0
+    value = win["quantity"].to_numpy(float) * win["unit_price"].to_numpy(float)
+    spend = np.bincount(c[known], weights=value[known], minlength=len(f))
+    buys = np.bincount(c[known & ~_is_cancellation(win)], minlength=len(f))
+    y, churned = np.log1p(np.clip(spend, 0, None)), (buys == 0).astype(int)
     if churned.min() == churned.max():
         raise DataError(f"every customer with history before {start.date()} {'churned' if churned[0] else 'bought again'} in the "
                         "previous period: nothing to learn value from")
