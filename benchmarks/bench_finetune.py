@@ -276,7 +276,7 @@ def main():
             if all(cu): print(f"{run} / Trainer peak CUDA allocated MB: {cu[0]:.0f} / {cu[1]:.0f}")
         if a.json:
             settings = {k: getattr(a, k) for k in ("data", "n", "batch_size", "max_length", "epochs", "lr", "device", "threads", "repeats", "seed", "trainer_optim")}
-            Path(a.json).write_text(json.dumps({"settings": {**settings, "model": Path(model_dir).name, "n_docs": int(len(docs)),
+            Path(a.json).write_text(json.dumps({"settings": {**settings, "model": {None: "all-MiniLM-L6-v2 (packaged)", "tiny": "tiny random BERT"}.get(a.model, str(a.model)), "n_docs": int(len(docs)),
                                                               "command": " ".join(["benchmarks/bench_finetune.py", *sys.argv[1:]])},
                                                  "runs": results}, indent=1, default=str))
 
