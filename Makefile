@@ -65,7 +65,7 @@ reports: setup
 # The honest evaluation of fine-tuning on both Online Retail years (baselines and the linear probe vs LP-FT, the
 # default, LoRA and contrastive fine-tuning; a value-tier learning curve). Bounded for a loaded 2-core CPU (~25 min):
 # on a GPU raise FT_PARAMS, e.g. FT_PARAMS="-p max_train 0 -p epochs 0 -p max_length 256 -p curve_sizes 200,800 -p run_segments True".
-FT_PARAMS ?= -p max_length 48 -p epochs 2 -p contrastive_epochs 1 -p pairs_per_example 1 -p max_train 400 -p curve_sizes 150 \
+FT_PARAMS ?= -p max_length 48 -p epochs 2 -p contrastive_epochs 1 -p pairs_per_example 1 -p max_train 400 -p curve_sizes 200,800 \
 	-p batch_size 16 -p run_segments False
 # nbdev_clean strips cell tags, so the parameters tag papermill needs is added to a copy of the notebook.
 finetune-report: setup
@@ -77,9 +77,11 @@ finetune-report: setup
 	    -p data online_retail -p model "" -p methods lpft,lora,contrastive -p targets value_tier,churn \
 	    -p out_dir runs/finetune_online_retail $(FT_PARAMS)
 	cp runs/finetune_online_retail/finetune_report.json reports/finetune_online_retail.json
-	$(BIN)/python -c "import nbformat; from custseg.report import offline_html; \
+	$(BIN)/python -c "import json, nbformat; from custseg.report import offline_html; \
 	    nb = nbformat.read('runs/finetune_online_retail/report.ipynb', as_version=4); \
-	    open('reports/finetune_online_retail.html', 'w', encoding='utf-8').write(offline_html(nb))"
+	    title = json.load(open('runs/finetune_online_retail/finetune_report.json'))['title']; \
+	    nb.cells[0].source = '# ' + title + chr(10) + nb.cells[0].source.split(chr(10), 1)[1]; \
+	    open('reports/finetune_online_retail.html', 'w', encoding='utf-8').write(offline_html(nb, title=title))"
 
 # The same notebook on synthetic customers with planted personas and the real model
 # (~5 min on a 2-core CPU). The unsupervised objectives have their own report: make cluster-finetune-report.
@@ -91,9 +93,11 @@ finetune-report-synthetic: setup
 	$(BIN)/papermill -k python3 --language python runs/finetune_synthetic/template.ipynb runs/finetune_synthetic/report.ipynb \
 	    -p data synthetic -p n_customers 600 -p model "" -p targets churn -p methods lpft,lora -p max_length 128 \
 	    -p epochs 2 -p curve_sizes "" -p out_dir runs/finetune_synthetic
-	$(BIN)/python -c "import nbformat; from custseg.report import offline_html; \
+	$(BIN)/python -c "import json, nbformat; from custseg.report import offline_html; \
 	    nb = nbformat.read('runs/finetune_synthetic/report.ipynb', as_version=4); \
-	    open('reports/finetune_synthetic.html', 'w', encoding='utf-8').write(offline_html(nb))"
+	    title = json.load(open('runs/finetune_synthetic/finetune_report.json'))['title']; \
+	    nb.cells[0].source = '# ' + title + chr(10) + nb.cells[0].source.split(chr(10), 1)[1]; \
+	    open('reports/finetune_synthetic.html', 'w', encoding='utf-8').write(offline_html(nb, title=title))"
 
 # Fine-tuning for clustering without labels (frozen vs DEC vs SCCL): ARI/NMI against planted personas, NMI against
 # the next-90-day value tier on both Online Retail years. Bounded for a 2-core CPU; on a GPU raise CFT_PARAMS.

@@ -210,6 +210,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=int, default=900, help="seconds per child run")
     ap.add_argument("--methods", default="full,lpft,lora,contrastive", help="custseg methods to time (comma-separated)")
+    ap.add_argument("--json", default=None, help="also write the settings and every run's figures to this JSON file (read by the fine-tuning report)")
     ap.add_argument("--child", choices=["custseg", "trainer"], help=argparse.SUPPRESS)
     ap.add_argument("--method", default="full", help=argparse.SUPPRESS)
     ap.add_argument("--child-data", help=argparse.SUPPRESS)
@@ -273,6 +274,11 @@ def main():
             print(f"{run} / Trainer peak RSS MB: {c:.0f} / {t:.0f} (growth during the run: {d(run):.0f} / {d('trainer'):.0f})")
             cu = [min((x["cuda_peak_mb"] for x in results[r] if x["cuda_peak_mb"]), default=None) for r in (run, "trainer")]
             if all(cu): print(f"{run} / Trainer peak CUDA allocated MB: {cu[0]:.0f} / {cu[1]:.0f}")
+        if a.json:
+            settings = {k: getattr(a, k) for k in ("data", "n", "batch_size", "max_length", "epochs", "lr", "device", "threads", "repeats", "seed", "trainer_optim")}
+            Path(a.json).write_text(json.dumps({"settings": {**settings, "model": {None: "all-MiniLM-L6-v2 (packaged)", "tiny": "tiny random BERT"}.get(a.model, str(a.model)), "n_docs": int(len(docs)),
+                                                              "command": " ".join(["benchmarks/bench_finetune.py", *sys.argv[1:]])},
+                                                 "runs": results}, indent=1, default=str))
 
 
 if __name__ == "__main__":
