@@ -157,8 +157,8 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--no-report", action="store_true", help="skip report.html")
         s.add_argument("--no-cache", action="store_true", help="do not use the embedding cache")
         s.add_argument("--backend", default="auto", choices=["auto", *BACKENDS],
-                       help="encoder backend: torch, onnx (ONNX Runtime float32) or onnx-int8 (CPU); auto: int8 for the "
-                            "default model on CPU when onnxruntime is installed, else torch")
+                       help="encoder backend: torch, onnx (ONNX Runtime float32) or onnx-int8 (CPU, needs onnxruntime); "
+                            "auto: torch unless the model passed the int8 quality gate (custseg.embed.default_backend)")
         s.add_argument("--quiet", action="store_true", help="no progress bars")
     d = sub.add_parser("demo", help="segment synthetic customers with planted personas")
     d.add_argument("--customers", type=int, default=2000, help="number of synthetic customers")
