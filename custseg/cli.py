@@ -18,7 +18,7 @@ from .data import DataError, DataWarning, load_transactions, load_texts, FORMATS
 from .synthetic import make_synthetic
 from .pipeline import segment_customers, SegmentationResult, Segmentation, atomic_write, write_json, package_versions
 from .pipeline import check_out_dir, staged_dir, _check_k, _previous, _as_date
-from .embed import Encoder, check_model
+from .embed import Encoder, check_model, onnx_available, BACKENDS
 from .cluster import METHODS, Segmenter
 from .data import clean_transactions, clean_texts
 from .features import customer_features, customer_documents, default_cutoff, FEATURE_COLUMNS
@@ -159,6 +159,9 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--seed", type=int, default=0)
         s.add_argument("--no-report", action="store_true", help="skip report.html")
         s.add_argument("--no-cache", action="store_true", help="do not use the embedding cache")
+        s.add_argument("--backend", default="auto", choices=["auto", *BACKENDS],
+                       help="encoder backend: torch, onnx (ONNX Runtime float32) or onnx-int8 (CPU, needs onnxruntime); "
+                            "auto: torch unless the model passed the int8 quality gate (custseg.embed.default_backend)")
         s.add_argument("--quiet", action="store_true", help="no progress bars")
     d = sub.add_parser("demo", help="segment synthetic customers with planted personas")
     d.add_argument("--customers", type=int, default=2000, help="number of synthetic customers")
@@ -358,7 +361,11 @@ def _main(a) -> int:
                   f"wrote {Path(a.out)}/model (use it with: custseg segment --model {Path(a.out)}/model)")
             return 0
         prev = None if str(a.previous_cutoff).lower() == "none" else a.previous_cutoff
-        kw = dict(n_segments=a.k, k_max=a.k_max, model=a.model, design=a.design, numeric_weight=a.numeric_weight, method=a.method,
+        backend = None if a.backend == "auto" else a.backend
+        if backend not in (None, "torch") and not onnx_available():  # before any data is read
+            raise ValueError(f"--backend {backend}: needs onnxruntime and onnx (pip install onnxruntime onnx); "
+                             "--backend torch works without them")
+        kw = dict(n_segments=a.k, k_max=a.k_max, model=a.model, design=a.design, numeric_weight=a.numeric_weight, method=a.method, backend=backend,
                   reduce=a.reduce, assign_noise=a.assign_noise, previous_cutoff=prev,
                   cache=not a.no_cache, show_progress=not a.quiet, report=not a.no_report)
         if a.command == "segment" and a.method == "rfm":

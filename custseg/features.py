@@ -79,12 +79,19 @@ def is_non_product(transactions:pd.DataFrame, # canonical transactions; `product
     "Boolean per row: postage, fees, manual adjustments, discounts, vouchers and test lines (see the rule above)."
     out = np.zeros(len(transactions), dtype=bool)
     if "product_id" in transactions:
-        code = transactions["product_id"].astype("str").str.strip().str.upper()
-        out |= code.str.match(_NON_PRODUCT_CODE_RE).fillna(False).to_numpy(dtype=bool)
+        out |= _on_distinct(transactions["product_id"], lambda u: u.astype("str").str.strip().str.upper()
+                            .str.match(_NON_PRODUCT_CODE_RE))
     if "description" in transactions:
-        desc = transactions["description"].astype("str").str.replace(r"\s+", " ", regex=True).str.strip().str.lower()
-        out |= desc.str.match(_NON_PRODUCT_DESC_RE).fillna(False).to_numpy(dtype=bool)
+        out |= _on_distinct(transactions["description"], lambda u: u.astype("str").str.replace(r"\s+", " ", regex=True)
+                            .str.strip().str.lower().str.match(_NON_PRODUCT_DESC_RE))
     return out
+
+def _on_distinct(values:pd.Series, f) -> np.ndarray:
+    "Boolean test `f` run once per distinct value and mapped back to the rows (missing: False); a million lines hold a few thousand descriptions."
+    codes, uniq = pd.factorize(values)
+    if not len(uniq): return np.zeros(len(values), dtype=bool)
+    hit = f(pd.Series(uniq, dtype=object)).fillna(False).to_numpy(dtype=bool)
+    return np.where(codes >= 0, hit[np.maximum(codes, 0)], False)
 
 # %% ../nbs/03_features.ipynb #8fd0c368
 def _customer_codes(tx:pd.DataFrame) -> tuple[np.ndarray, pd.Index]:

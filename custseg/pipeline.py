@@ -215,17 +215,22 @@ class Segmentation:
                                 "pass --model with a folder holding the same weights") from None
         enc = encoder if encoder is not None else Encoder(self.model, max_length=self.max_length, cache=cache,
                                                           show_progress=show_progress)
+        if enc.fingerprint != self.fingerprint and getattr(enc, "for_fingerprint", None):
+            enc = enc.for_fingerprint(self.fingerprint) or enc  # fitted with another backend (int8 or float32): use that one
         if enc.fingerprint != self.fingerprint:
             raise ValueError(f"the encoder {enc.model_name!r} has fingerprint {enc.fingerprint}, but these segments were "
                              f"fitted with {self.fingerprint} ({self.model or 'the default model'}); embeddings from "
                              "another model cannot be assigned to them")
         return enc
 
-    def featurize(self, tx:pd.DataFrame, ev:pd.DataFrame|None, cutoff, encoder:Encoder):
+    def featurize(self, tx:pd.DataFrame, ev:pd.DataFrame|None, cutoff, encoder:Encoder,
+                  known:dict=None, # {document: vector} this encoder already gave in this run: not embedded again
+                 ):
         "Features, documents and the fused matrix of cleaned tables as of `cutoff`."
         feats = customer_features(tx, cutoff=cutoff)
         docs = customer_documents(tx, ev, cutoff=cutoff, max_words=self.max_words)
-        X = self.fuser.transform(encoder.encode(docs.tolist()), feats[FEATURE_COLUMNS])
+        emb = encoder.encode(docs.tolist(), known=known) if known else encoder.encode(docs.tolist())
+        X = self.fuser.transform(emb, feats[FEATURE_COLUMNS])
         return feats, docs, X
 
     def label(self, X:np.ndarray, index:pd.Index) -> pd.DataFrame:
@@ -331,13 +336,15 @@ def _check_fuser(d:dict, f:Path) -> dict:
 
 # %% ../nbs/07_pipeline.ipynb #4cbb417f
 class _Timer:
-    "Wall-clock seconds per named stage."
-    def __init__(self): self.seconds = {}
+    "Wall-clock seconds per named stage, and this process's CPU seconds (all threads; on a shared machine less noisy than wall time)."
+    def __init__(self): self.seconds, self.cpu_seconds = {}, {}
     def __call__(self, name):
         timer = self
         class _Stage:
-            def __enter__(s): s.t0 = time.perf_counter()
-            def __exit__(s, *a): timer.seconds[name] = round(time.perf_counter() - s.t0, 3)
+            def __enter__(s): s.t0, s.c0 = time.perf_counter(), time.process_time()
+            def __exit__(s, *a):
+                timer.seconds[name] = round(time.perf_counter() - s.t0, 3)
+                timer.cpu_seconds[name] = round(time.process_time() - s.c0, 3)
         return _Stage()
 
 def _default_model_ref(enc:Encoder) -> str|None:
@@ -376,6 +383,7 @@ def segment_customers(
     previous_cutoff=None, # an earlier date (or a span before the cutoff, e.g. "90D"): place customers as of then too, for migration
     model:str=None, # Hugging Face model name or folder; default: the packaged all-MiniLM-L6-v2
     encoder:Encoder=None, # a ready encoder (overrides `model`)
+    backend:str=None, # encoder backend: "torch", "onnx", "onnx-int8"; None: `custseg.embed.default_backend`
     n_segments="auto", # "auto" or a fixed number of segments
     k_min:int=2, k_max:int=None, # range searched when n_segments="auto" (k_max None: about sqrt(customers), 10..40)
     method:str="kmeans", # clustering algorithm (see `Segmenter`)
@@ -416,7 +424,7 @@ def segment_customers(
         if n_segments != "auto" and n_segments >= len(feats):
             raise DataError(f"--k {n_segments} needs more than {n_segments} customers, but there are {len(feats)}")
     with timer("embed"):
-        enc = encoder if encoder is not None else Encoder(model, cache=cache, show_progress=show_progress)
+        enc = encoder if encoder is not None else Encoder(model, cache=cache, show_progress=show_progress, backend=backend)
         text_emb = enc.encode(docs.tolist())
         embed_stats = dict(getattr(enc, "last_stats", {}) or {})
         warnings_ = []
@@ -478,11 +486,13 @@ def segment_customers(
         with timer("migration"):
             prev = _previous(previous_cutoff, cutoff)
             if prev >= cutoff: raise ValueError(f"previous_cutoff {prev.date()} must be before the cutoff {cutoff.date()}")
-            pf, _, pX = segmentation.featurize(tx, ev, prev, enc)
+            # a customer whose document is the same at both cutoffs keeps this run's vector: only changed documents are embedded
+            pf, _, pX = segmentation.featurize(tx, ev, prev, enc, known=dict(zip(docs.tolist(), text_emb)))
+            prev_stats = dict(getattr(enc, "last_stats", {}) or {})
             before = segmentation.label(pX, pf.index)["segment"] if len(pf) else pd.Series([], dtype=int)
             tm = transition_matrix(before, labels, names={**names, -1: NOISE_NAME})
             customers["previous_segment"] = before.reindex(feats.index).fillna(-2).astype(int).to_numpy()
-            migration = {"previous_cutoff": prev.isoformat(), "summary": transition_summary(tm),
+            migration = {"previous_cutoff": prev.isoformat(), "summary": transition_summary(tm), "embedding": prev_stats,
                          "matrix": {"rows": [str(r) for r in tm.index], "columns": [str(c) for c in tm.columns],
                                     "counts": tm.to_numpy().astype(int).tolist()}}
     external = None
@@ -512,11 +522,12 @@ def segment_customers(
         "design": {"design": chosen["design"], "requested": design, "reason": chosen["reason"],
                    "text_structure": chosen["text_structure"], "value_model": chosen["model"],
                    "value_share": getattr(fuser, "share", None), "numeric_weight": None if chosen["design"] == "value" else numeric_weight},
-        "embedding": {"dim": int(text_emb.shape[1]), **embed_stats},
+        "embedding": {"dim": int(text_emb.shape[1]), "backend": getattr(enc, "backend", None), **embed_stats},
         "migration": migration,
         "external_scores": external,
         "warnings": warnings_,
         "timings_s": timer.seconds,
+        "cpu_s": timer.cpu_seconds,
     }
     return SegmentationResult(customers=customers, profiles=profiles, k_scores=k_scores, run=run, embeddings=X,
                               segmentation=segmentation)
