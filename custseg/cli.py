@@ -120,6 +120,7 @@ def _validate(a):
             from .distributed import input_files
             input_files(a.transactions, "--transactions"); input_files(a.texts, "--texts") if a.texts else None
             if a.command == "segment" and a.method == "rfm": raise ValueError("--method rfm runs in process; leave --engine out")
+            if a.command == "segment" and a.sample_size < 3: raise ValueError(f"--sample-size must be at least 3, got {a.sample_size}")
         else: _input_files(a.transactions, "--transactions"); _input_files(a.texts, "--texts")
         a.cleaning = _cleaning(a)
         if a.cutoff is not None: _as_date(a.cutoff, "cutoff")

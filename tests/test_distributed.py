@@ -15,7 +15,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from custseg.cli import main
 from custseg.data import load_transactions, load_texts
-from custseg.distributed import segment_distributed, assign_distributed, ray_session
+from custseg.distributed import segment_distributed, ray_session
 from custseg.pipeline import segment_customers
 from custseg.synthetic import make_synthetic
 
@@ -80,10 +80,13 @@ def test_ray_run_equals_in_process(ray_local, synthetic_files, in_process, tiny_
     assert sum(p["size"] for p in profiles) == 2000
     by_seg = seg.groupby("segment")["monetary"].mean()
     for p in profiles: assert p["features"]["monetary"] == pytest.approx(by_seg[p["segment"]], rel=1e-9)
-    # the saved segmentation places the same customers in the same segments (custseg assign, on Ray)
-    info = assign_distributed(tmp_path / "run", d / "tx", tmp_path / "assigned", texts=[d / "texts.parquet"], model=tiny_model)
+    # the saved segmentation places the same customers in the same segments (custseg assign --engine ray)
+    assert main(["assign", "--engine", "ray", "--segmentation", str(tmp_path / "run"), "--transactions", str(d / "tx"),
+                 "--texts", str(d / "texts.parquet"), "--model", tiny_model, "--quiet", "--out", str(tmp_path / "assigned")]) == 0
+    info = json.loads((tmp_path / "assigned" / "assign.json").read_text())
     again = pd.read_parquet(tmp_path / "assigned" / "assignments").set_index("customer_id")["segment"]
     assert info["n_customers"] == 2000 and (again.reindex(mine.index) == mine).all()
+    assert info["ledger"]["transactions"] == run["ledger"]["transactions"]
 
 
 def test_ray_sample_recovers_personas(ray_local, synthetic_files, in_process, tiny_model, tmp_path):
