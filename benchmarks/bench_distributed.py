@@ -70,7 +70,8 @@ def main():
             print(f"{n:,} customers generated in {time.perf_counter() - t:.0f} s", flush=True)
         out = subprocess.run([sys.executable, str(HERE), "--run", str(data), str(work/f"run-{n}"), "--sample-size",
                               str(a.sample_size), "--cpus", str(a.cpus)] + (["--address", a.address] if a.address else []),
-                             check=True, env=env, capture_output=True, text=True)
+                             env=env, capture_output=True, text=True)
+        if out.returncode: sys.exit(f"the run of {n:,} customers failed:\n{out.stderr[-3000:]}")
         res = json.loads([l for l in out.stdout.splitlines() if l.startswith("RESULT ")][-1][7:])
         print(json.dumps(res), flush=True)
         with open(a.results, "a") as f: f.write(json.dumps(res) + "\n")

@@ -59,8 +59,9 @@ def ray_session(address:str|None=None, # a running cluster ("auto", "ray://host:
     if not ray.is_initialized():
         if address: ray.init(address=address, log_to_driver=False)
         else:
-            ray.init(num_cpus=num_cpus or min(os.cpu_count() or 1, 8), include_dashboard=False, log_to_driver=False,
-                     configure_logging=False)
+            # "local": always a new instance; with no address Ray would join any instance it finds running on the machine
+            ray.init(address="local", num_cpus=num_cpus or min(os.cpu_count() or 1, 8), include_dashboard=False,
+                     log_to_driver=False, configure_logging=False)
         started = True
     ctx = ray.data.DataContext.get_current()
     was = ctx.enable_progress_bars
