@@ -104,6 +104,11 @@ def _bucket_hash(ids:pd.Series) -> np.ndarray:
     h = pd.util.hash_array(u.astype(object), categorize=False) if len(u) else np.zeros(0, np.uint64)
     return np.where(codes >= 0, h[np.maximum(codes, 0)], 0).astype(np.uint64)
 
+def _event_schema():
+    import pyarrow as pa
+    types = {"str": pa.large_string(), TIME_DTYPE: pa.timestamp("us"), "float64": pa.float64(), "int64": pa.int64()}
+    return pa.schema([(c, types[dt]) for c, dt in _EVENT_COLUMNS.items()] + [("_table", pa.large_string()), ("_h", pa.uint64())])
+
 def _as_events(df:pd.DataFrame, table:str) -> pd.DataFrame:
     "`df` in the shared event schema, tagged with its table and its customer's hash."
     if "source_row" not in df: df = df.assign(source_row=np.arange(len(df)))  # tables built by hand
@@ -126,7 +131,9 @@ def _load_file(path:str, table:str, format, encoding, dayfirst, min_time) -> tup
         t = df["time"][~blank & df["time"].notna().to_numpy()]
         if min_time is not None: t = t[t >= pd.Timestamp(min_time)]
         meta["days"] = {str(d.date()): int(n) for d, n in t.dt.normalize().value_counts().items()}
-    return _as_events(df[~blank], table), meta
+    # a fixed Arrow schema: a file of transactions has no text columns, and Arrow would call them null-typed
+    import pyarrow as pa
+    return pa.Table.from_pandas(_as_events(df[~blank], table), schema=_event_schema(), preserve_index=False), meta
 
 def read_events(transactions, # transaction files or folders
                 texts=None, # text-event files or folders, optional
@@ -139,7 +146,7 @@ def read_events(transactions, # transaction files or folders
     load = ray.remote(num_returns=2)(_load_file)
     refs = [load.remote(str(p), t, format, encoding, dayfirst, min_time) for p, t in files]
     metas = ray.get([m for _, m in refs])  # small: counts and per-day histograms only
-    return ray.data.from_pandas_refs([d for d, _ in refs]), metas
+    return ray.data.from_arrow_refs([d for d, _ in refs]), metas
 
 # %% ../nbs/17_distributed.ipynb #69bad5ce
 def window_from_days(days:dict, # {ISO day: lines that day} of all lines (id and time present, not before min_time)
@@ -160,6 +167,14 @@ def window_from_days(days:dict, # {ISO day: lines that day} of all lines (id and
 
 # %% ../nbs/17_distributed.ipynb #7d24d96a
 _LEDGER_ROW = ""  # customer_id of the row that carries a bucket's ledgers (a blank id is never a customer)
+
+def _customer_schema(embedding:bool=False):
+    "Arrow schema of the per-customer table: fixed, so a bucket whose lists are all empty is not typed `list<null>`."
+    import pyarrow as pa
+    s = pa.large_string
+    fields = [("customer_id", s())] + [(c, pa.float64()) for c in FEATURE_COLUMNS] + [
+        ("document", s()), ("p_product", pa.list_(s())), ("p_description", pa.list_(s())), ("p_quantity", pa.list_(pa.float64()))]
+    return pa.schema(fields + ([("embedding", pa.list_(pa.float32()))] if embedding else [("_facts", s())]))
 
 def _customer_rows(df:pd.DataFrame, ref:str, lo, hi, cleaning:dict, max_words:int) -> pd.DataFrame:
     "Clean one bucket, then features, documents and purchases of its customers, plus a ledger row."
@@ -191,7 +206,9 @@ def _customer_rows(df:pd.DataFrame, ref:str, lo, hi, cleaning:dict, max_words:in
     led = {c: [np.nan] for c in FEATURE_COLUMNS}
     led.update(customer_id=[_LEDGER_ROW], document=[""], p_product=[[]], p_description=[[]], p_quantity=[[]],
                _facts=[json.dumps(facts)])
-    return pd.concat([out, pd.DataFrame(led)], ignore_index=True)
+    import pyarrow as pa
+    return pa.Table.from_pandas(pd.concat([out, pd.DataFrame(led)], ignore_index=True)[_customer_schema().names],
+                                schema=_customer_schema(), preserve_index=False)
 
 # %% ../nbs/17_distributed.ipynb #2c2354a1
 def _merge_ledgers(dicts:list, name:str, extra:dict|None=None) -> Ledger|None:
@@ -231,7 +248,9 @@ def customer_table(transactions, texts=None, # files or folders
     ref = pd.Timestamp(cutoff) if cutoff is not None else (hi if hi is not None else pd.Timestamp("2200-01-01"))
     n_rows = sum(m["rows"] - m["blank_ids"] for m in metas)
     n_buckets = max(2, int(np.ceil(n_rows / rows_per_bucket)))
-    ds = events.map_batches(lambda b: b.assign(_bucket=(b["_h"] % n_buckets).astype("int64")), batch_format="pandas")
+    import pyarrow as pa
+    ds = events.map_batches(lambda b: b.append_column("_bucket", pa.array((b["_h"].to_numpy() % n_buckets).astype("int64"))),
+                            batch_format="pyarrow")
     ds = ds.groupby("_bucket", num_partitions=min(n_buckets, _partitions(ray))).map_groups(
         _customer_rows, batch_format="pandas",
         fn_kwargs=dict(ref=ref.isoformat(), lo=lo, hi=hi, cleaning=cleaning, max_words=max_words))
@@ -256,8 +275,11 @@ def customer_table(transactions, texts=None, # files or folders
     shift = (ref - cutoff) / pd.Timedelta(days=1)  # whole days: both are midnights when the cutoff is the default
     customers = ds.filter(expr=col("customer_id") != _LEDGER_ROW).drop_columns(["_facts"])
     if shift:
-        customers = customers.map_batches(lambda b: b.assign(recency_days=b["recency_days"] - shift,
-                                                             tenure_days=b["tenure_days"] - shift), batch_format="pandas")
+        import pyarrow.compute as pc
+        def move(b):
+            for c in ("recency_days", "tenure_days"): b = b.set_column(b.schema.get_field_index(c), c, pc.subtract(b[c], shift))
+            return b
+        customers = customers.map_batches(move, batch_format="pyarrow")
     return customers.materialize(), tx_led, ev_led, cutoff, info
 
 # %% ../nbs/17_distributed.ipynb #552abd4c
@@ -273,8 +295,11 @@ class _EmbedBatch:
         self.segmentation = segmentation
 
     def __call__(self, b:pd.DataFrame) -> pd.DataFrame:
+        import pyarrow as pa
         b = b.assign(embedding=list(self.enc.encode(b["document"].astype("str").tolist())))
-        return b if self.segmentation is None else _label_batch(b, self.segmentation, keep=[])
+        if self.segmentation is not None: return _label_batch(b, self.segmentation, keep=[])
+        schema = _customer_schema(embedding=True)
+        return pa.Table.from_pandas(b[schema.names], schema=schema, preserve_index=False)
 
 def embed_customers(customers, # Dataset with a `document` column
                     encoder:Encoder, # the driver's encoder (its model, max_length, cache and fingerprint are used)
