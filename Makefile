@@ -115,3 +115,4 @@ bench: setup
 	$(BIN)/python benchmarks/bench_segment.py
 	$(BIN)/python benchmarks/bench_cluster.py
 	$(BIN)/python benchmarks/bench_finetune.py --threads 1
+	$(BIN)/python benchmarks/bench_distributed.py --customers 25000 100000 --sample-size 25000 --results reports/bench_distributed.jsonl

@@ -18,6 +18,7 @@ py_versions = ["3.10", "3.11", "3.12", "3.13"]
 min_python = cfg["min_python"]
 requirements = cfg.get("requirements", "").split()
 dev_requirements = cfg.get("dev_requirements", "").split()
+ray_requirements = cfg.get("ray_requirements", "").split()  # pip install custseg[ray]
 console_scripts = cfg.get("console_scripts", "").split()
 readme = Path(__file__).parent / "README.md"
 
@@ -43,7 +44,7 @@ setuptools.setup(
     include_package_data=True,
     package_data={"custseg": ["notebooks/*.ipynb", "templates/**/*"]},
     install_requires=requirements,
-    extras_require={"dev": dev_requirements},
+    extras_require={"dev": dev_requirements, "ray": ray_requirements},
     python_requires=">=" + min_python,
     zip_safe=False,
     entry_points={"console_scripts": console_scripts, "nbdev": [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},

@@ -82,6 +82,15 @@ def _data_options(s):
     s.add_argument("--max-quantity", type=float, default=1e6, help="|quantity| above this is dropped as implausible")
     s.add_argument("--max-unit-price", type=float, default=1e6, help="unit price above this is dropped as implausible")
 
+def _engine_options(s):
+    "Where the work runs: in this process, or on Ray (custseg.distributed)."
+    s.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="local: in this process (default); ray: on a Ray cluster (pip install 'custseg[ray]'); "
+                        "--transactions may then name folders of partitions")
+    s.add_argument("--ray-address", default=None,
+                   help="--engine ray: the cluster to use (e.g. auto or ray://head:10001); default: start a local Ray instance")
+    s.add_argument("--ray-cpus", type=int, default=None, help="--engine ray without an address: CPUs of the local instance")
+
 def _cleaning(a) -> dict:
     "The plausibility bounds of `clean_transactions`, validated; ValueError naming the option."
     def date(v, opt):
@@ -107,7 +116,12 @@ def _input_files(paths, option:str):
 def _validate(a):
     "Every check that needs no data: options, input paths, the output folder, the model. Runs before any data is read."
     if a.command in ("segment", "assign"):
-        _input_files(a.transactions, "--transactions"); _input_files(a.texts, "--texts")
+        if getattr(a, "engine", "local") == "ray":  # folders of partitions are inputs too
+            from .distributed import input_files
+            input_files(a.transactions, "--transactions"); input_files(a.texts, "--texts") if a.texts else None
+            if a.command == "segment" and a.method == "rfm": raise ValueError("--method rfm runs in process; leave --engine out")
+            if a.command == "segment" and a.sample_size < 3: raise ValueError(f"--sample-size must be at least 3, got {a.sample_size}")
+        else: _input_files(a.transactions, "--transactions"); _input_files(a.texts, "--texts")
         a.cleaning = _cleaning(a)
         if a.cutoff is not None: _as_date(a.cutoff, "cutoff")
     if a.command in ("demo", "segment"):
@@ -175,6 +189,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--cutoff", default=None, help="use history before this date (default: all)")
     s.add_argument("--currency", default=None, help="currency of the amounts shown in the report, e.g. EUR (default: the format's, e.g. GBP for Online Retail; else none)")
     _data_options(s)
+    _engine_options(s)
+    s.add_argument("--sample-size", type=int, default=200_000,
+                   help="--engine ray: customers the segments are fitted on (a uniform sample; default 200000)")
     common(s)
     n = sub.add_parser("assign", help="place new customers in the segments of an earlier run")
     n.add_argument("--segmentation", required=True, help="run folder (or its segmentation/ subfolder)")
@@ -186,6 +203,7 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--model", default=None, help="encoder to use; must match the segmentation's fingerprint")
     n.add_argument("--out", required=True, help="folder for assignments.parquet and assign.json")
     _data_options(n)
+    _engine_options(n)
     n.add_argument("--no-cache", action="store_true", help="do not use the embedding cache")
     n.add_argument("--quiet", action="store_true", help="no progress bars")
     f = sub.add_parser("finetune", help="fine-tune the encoder on business labels (value tier, churn, or your own) or on labelled texts")
@@ -340,6 +358,7 @@ def main(argv:list=None) -> int:
 def _main(a) -> int:
     try:
         _validate(a)
+        if getattr(a, "engine", "local") == "ray": return _ray_main(a)
         if a.command == "assign":
             assigned = run_assign(a.segmentation, a.transactions, a.out, texts=a.texts, format=a.format, cutoff=a.cutoff,
                                   model=a.model, cache=not a.no_cache, show_progress=not a.quiet, encoding=a.encoding,
@@ -383,6 +402,27 @@ def _main(a) -> int:
     print(f"{res.run['n_customers']} customers -> {res.n_segments} segments"
           + (f" (ARI {ext['ari']:.3f}, NMI {ext['nmi']:.3f} vs planted personas)" if ext else "")
           + f"; wrote {Path(a.out)}")
+    return 0
+
+# %% ../nbs/09_cli.ipynb #r4y00001
+def _ray_main(a) -> int:
+    "`custseg segment|assign --engine ray`: the same run on a Ray cluster (see custseg.distributed)."
+    try: from .distributed import segment_distributed, assign_distributed, _ray; _ray()
+    except ImportError as e:
+        print(f"custseg: error: {e}", file=sys.stderr); return 2
+    ray_kw = dict(address=a.ray_address, num_cpus=a.ray_cpus, show_progress=not a.quiet, cache=not a.no_cache,
+                  cleaning=a.cleaning, format=a.format, encoding=a.encoding, dayfirst=a.dayfirst, texts=a.texts, cutoff=a.cutoff)
+    if a.command == "assign":
+        info = assign_distributed(a.segmentation, a.transactions, a.out, model=a.model, **ray_kw)
+        print(f"{info['n_customers']} customers assigned: " + ", ".join(f"{n} {s!r}" for s, n in info["segments"].items())
+              + f"; wrote {Path(a.out)}")
+        return 0
+    # the migration to an earlier cutoff is not computed on Ray (it would embed every customer twice)
+    run = segment_distributed(a.transactions, a.out, model=a.model, n_segments=a.k, k_max=a.k_max, method=a.method,
+                              reduce=a.reduce, assign_noise=a.assign_noise, numeric_weight=a.numeric_weight, seed=a.seed,
+                              sample_size=a.sample_size, currency=a.currency, report=not a.no_report, **ray_kw)
+    print(f"{run['n_customers']} customers -> {run['n_segments']} segments (fitted on a sample of {run['sample']['size']:,}); "
+          f"wrote {Path(a.out)}")
     return 0
 
 # %% ../nbs/09_cli.ipynb #f4903e67

@@ -68,7 +68,8 @@ def write_json(path, obj) -> Path:
 # %% ../nbs/07_pipeline.ipynb #h4rd0202
 # what a custseg run (or assign) folder may hold: anything else means the folder is someone else's, and is not replaced
 _RUN_ENTRIES = {"segments.parquet", "profiles.json", "k_scores.csv", "run.json", "customer_matrix.npy", "segmentation",
-                "report.ipynb", "report.html", "assignments.parquet", "assign.json"}
+                "report.ipynb", "report.html", "assignments.parquet", "assign.json",
+                "segments", "embeddings", "assignments"}  # the last three: partitioned Parquet of `custseg.distributed`
 
 def _existing_ancestor(p:Path) -> Path:
     for a in (p, *p.parents):

@@ -16,9 +16,9 @@ from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import CountVectorizer, ENGLISH_STOP_WORDS
 
 # %% auto #0
-__all__ = ['WORDS', 'feature_lift', 'class_tfidf', 'distinctive_terms', 'distinctive_products', 'representatives',
-           'name_segments', 'profile_segments', 'profiles_frame', 'map_2d', 'plot_segment_map', 'plot_profile_heatmap',
-           'plot_k_scores', 'plot_segment_sizes']
+__all__ = ['WORDS', 'feature_lift', 'class_tfidf', 'distinctive_terms', 'terms_from_counts', 'distinctive_products',
+           'representatives', 'name_segments', 'profile_segments', 'profiles_frame', 'map_2d', 'plot_segment_map',
+           'plot_profile_heatmap', 'plot_k_scores', 'plot_segment_sizes']
 
 # %% ../nbs/06_profile.ipynb #f2319864
 from .features import DOCUMENT_WORDS, is_non_product
@@ -139,7 +139,16 @@ def distinctive_terms(documents:pd.Series, # one document per customer, indexed 
     except ValueError: return empty  # no term survives (no text, or nothing used by min_df customers)
     M = sparse.csr_matrix((np.ones(len(lab)), (np.searchsorted(segs, lab.to_numpy()), np.arange(len(lab)))),
                           shape=(len(segs), len(lab)))
-    C = sparse.csr_matrix(M @ counts, dtype=np.float64)
+    return terms_from_counts(M @ counts, cv.get_feature_names_out(), segs, top_n, overrepresented_only)
+
+def terms_from_counts(counts, # (segments x terms) term counts, rows in the order of `segs`
+                      terms, # the terms (columns of `counts`)
+                      segs, # the segment of each row
+                      top_n:int=8, # terms per segment
+                      overrepresented_only:bool=True, # keep only terms more frequent in the segment than overall
+                     ) -> dict:
+    "{segment: [(term, c-TF-IDF weight), ...]} from summed term counts (what `distinctive_terms` does after counting)."
+    C = sparse.csr_matrix(counts, dtype=np.float64)
     W = _ctfidf(C)
     if overrepresented_only:
         words = np.asarray(C.sum(axis=1)).ravel()
@@ -147,7 +156,7 @@ def distinctive_terms(documents:pd.Series, # one document per customer, indexed 
         keep = sparse.csr_matrix(sparse.diags(1 / np.where(words > 0, words, 1)) @ C)
         keep.data = (keep.data > overall[keep.indices]).astype(np.float64)
         W = W.multiply(keep).tocsr()
-    return _top(W, cv.get_feature_names_out(), segs, top_n)
+    return _top(W, np.asarray(terms, dtype=object), segs, top_n)
 
 # %% ../nbs/06_profile.ipynb #76c599a0
 def _purchases(transactions:pd.DataFrame, customers:pd.Index) -> pd.DataFrame:

@@ -1,0 +1,81 @@
+"""custseg segment on Ray (custseg.distributed) at growing numbers of synthetic customers, with a local Ray instance.
+
+For each size: synthetic customers are written as Parquet partitions (one file per chunk of customers, in a child
+process), then a fresh driver process runs `segment_distributed` with the tiny random BERT (the wall time of the
+stages, not the quality of the words, is measured here) and reports the wall time per stage, the driver's peak
+resident memory (getrusage) and the sample the segments were fitted on. With a fixed sample size the driver's peak
+must stay flat as customers grow: only the sample and per-segment sums reach it.
+
+    python benchmarks/bench_distributed.py --customers 25000 100000 --sample-size 25000 --cpus 2
+    python benchmarks/bench_distributed.py --customers 1000000 5000000 --cpus 64 --address auto   # a cluster
+
+Results (one JSON line per size) go to --results.
+"""
+import argparse, json, os, subprocess, sys, time
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+
+
+def generate(n:int, folder:Path, chunk:int=25_000, seed:int=0):
+    "n synthetic customers as tx/part-*.parquet and texts/part-*.parquet, chunk by chunk (ids made unique per chunk)."
+    from custseg.synthetic import make_synthetic
+    (folder/"tx").mkdir(parents=True, exist_ok=True); (folder/"texts").mkdir(parents=True, exist_ok=True)
+    done, i = 0, 0
+    while done < n:
+        m = min(chunk, n - done)
+        syn = make_synthetic(m, seed=seed + i)
+        for name, df in (("tx", syn.transactions), ("texts", syn.texts)):
+            df.assign(customer_id=f"b{i:04d}-" + df["customer_id"].astype("str")).to_parquet(folder/name/f"part-{i:04d}.parquet")
+        done += m; i += 1
+
+
+def run(folder:Path, out:Path, sample_size:int, cpus:int, address:str|None) -> dict:
+    "One segmentation in this (fresh) process; the numbers that matter."
+    import torch
+    torch.set_num_threads(1)
+    from custseg.distributed import segment_distributed
+    from custseg.testing import tiny_bert
+    t0 = time.perf_counter()
+    r = segment_distributed(folder/"tx", out, texts=[folder/"texts"], model=str(tiny_bert()), sample_size=sample_size,
+                            num_cpus=cpus, address=address, report=False, cache=False, n_segments="auto")
+    return {"customers": r["n_customers"], "sample": r["sample"]["size"], "segments": r["n_segments"],
+            "wall_s": round(time.perf_counter() - t0, 1), "stages_s": r["timings_s"],
+            "driver_peak_rss_mb": r["driver_peak_rss_mb"], "transaction_lines": r["ledger"]["transactions"]["n_input"],
+            "cluster": {k: r["engine"][k] for k in ("cpus", "gpus", "nodes", "buckets")}}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--customers", type=int, nargs="+", default=[25_000, 100_000])
+    p.add_argument("--sample-size", type=int, default=200_000)
+    p.add_argument("--cpus", type=int, default=2, help="CPUs of the local Ray instance")
+    p.add_argument("--address", default=None, help="an existing Ray cluster instead of a local instance")
+    p.add_argument("--work", default="/tmp/custseg-bench-distributed", help="data and run folders")
+    p.add_argument("--results", default="bench_distributed.jsonl")
+    p.add_argument("--generate", nargs=2, metavar=("N", "FOLDER"), help=argparse.SUPPRESS)
+    p.add_argument("--run", nargs=2, metavar=("FOLDER", "OUT"), help=argparse.SUPPRESS)
+    a = p.parse_args()
+    if a.generate: return generate(int(a.generate[0]), Path(a.generate[1]))
+    if a.run:
+        print("RESULT " + json.dumps(run(Path(a.run[0]), Path(a.run[1]), a.sample_size, a.cpus, a.address)))
+        return
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    work = Path(a.work)
+    for n in a.customers:
+        data = work/f"data-{n}"
+        if not (data/"tx").exists():
+            t = time.perf_counter()
+            subprocess.run([sys.executable, str(HERE), "--generate", str(n), str(data)], check=True, env=env)
+            print(f"{n:,} customers generated in {time.perf_counter() - t:.0f} s", flush=True)
+        out = subprocess.run([sys.executable, str(HERE), "--run", str(data), str(work/f"run-{n}"), "--sample-size",
+                              str(a.sample_size), "--cpus", str(a.cpus)] + (["--address", a.address] if a.address else []),
+                             env=env, capture_output=True, text=True)
+        if out.returncode: sys.exit(f"the run of {n:,} customers failed:\n{out.stderr[-3000:]}")
+        res = json.loads([l for l in out.stdout.splitlines() if l.startswith("RESULT ")][-1][7:])
+        print(json.dumps(res), flush=True)
+        with open(a.results, "a") as f: f.write(json.dumps(res) + "\n")
+
+
+if __name__ == "__main__":
+    main()
