@@ -120,6 +120,9 @@ def _validate(a):
             from .distributed import input_files
             input_files(a.transactions, "--transactions"); input_files(a.texts, "--texts") if a.texts else None
             if a.command == "segment" and a.method == "rfm": raise ValueError("--method rfm runs in process; leave --engine out")
+            if a.command == "segment" and a.design == "value":
+                raise ValueError("--design value runs in process (its value model needs the previous period); "
+                                 "--engine ray fits taste segments: leave --design out or use --design taste")
             if a.command == "segment" and a.sample_size < 3: raise ValueError(f"--sample-size must be at least 3, got {a.sample_size}")
         else: _input_files(a.transactions, "--transactions"); _input_files(a.texts, "--texts")
         a.cleaning = _cleaning(a)
@@ -417,7 +420,9 @@ def _ray_main(a) -> int:
         print(f"{info['n_customers']} customers assigned: " + ", ".join(f"{n} {s!r}" for s, n in info["segments"].items())
               + f"; wrote {Path(a.out)}")
         return 0
-    # the migration to an earlier cutoff is not computed on Ray (it would embed every customer twice)
+    # the migration to an earlier cutoff is not computed on Ray (it would embed every customer twice); say so, not silently
+    print("custseg: note: --engine ray fits taste segments (text + behaviour; --design auto means taste here) and skips "
+          "the migration to --previous-cutoff", file=sys.stderr)
     run = segment_distributed(a.transactions, a.out, model=a.model, n_segments=a.k, k_max=a.k_max, method=a.method,
                               reduce=a.reduce, assign_noise=a.assign_noise, numeric_weight=a.numeric_weight, seed=a.seed,
                               sample_size=a.sample_size, currency=a.currency, report=not a.no_report, **ray_kw)
