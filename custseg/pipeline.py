@@ -433,7 +433,7 @@ def segment_customers(
             embed_stats["unknown_tokens"] = unknown_token_rate(enc.tokenizer, docs.tolist(), max_length=getattr(enc, "max_length", 256))
             msg = warn_unknown(embed_stats["unknown_tokens"], getattr(enc, "model_name", "the model"))
             if msg: warnings_.append(msg)
-        chosen = choose_design(text_emb, tx, cutoff, design=design, seed=seed)
+        chosen = choose_design(text_emb, tx, cutoff, design=design, seed=seed, numeric_weight=numeric_weight)
         if chosen["design"] == "value":  # two value scores learned on the previous period + text, stated variance shares
             fuser = ValueFuser(chosen["model"]).fit(text_emb, feats[FEATURE_COLUMNS])
         else: fuser = FeatureFuser(numeric_weight=numeric_weight).fit(feats[FEATURE_COLUMNS])

@@ -221,6 +221,7 @@ def choose_design(text_emb:np.ndarray, # (n, d) document embeddings
                   design:str="auto", # "auto", "taste" or "value"
                   horizon_days:float=90, # previous period learned from
                   seed:int=0,
+                  numeric_weight:float=0.2, # taste design: share of the behaviour numbers (named in the reason)
                  ) -> dict:
     "`design` ('taste'/'value'), the value model when 'value', the text-structure test and a one-sentence reason."
     if design not in DESIGNS: raise ValueError(f"design must be one of {DESIGNS}, got {design!r}")
@@ -230,7 +231,7 @@ def choose_design(text_emb:np.ndarray, # (n, d) document embeddings
         out["design"] = "taste"
         out["reason"] = ("taste segments as asked" if design == "taste" else
                          f"the documents form clusters of their own (text-only silhouette {ts['silhouette']:.2f} at k={ts['best_k']}, "
-                         f">= {WEAK_SILHOUETTE}): segments follow taste, with the behaviour numbers at a share of numeric_weight")
+                         f">= {WEAK_SILHOUETTE}): segments follow taste, with the behaviour numbers at a {numeric_weight:.0%} share")
         return out
     try: out["model"] = fit_value_model(transactions, cutoff, horizon_days)
     except DataError as e:
