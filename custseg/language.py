@@ -9,6 +9,7 @@ import logging
 import re
 import threading
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -139,12 +140,12 @@ def unknown_token_rate(tokenizer, # a Hugging Face tokenizer (e.g. `Encoder.toke
             "threshold": threshold, "n_tokens": int(n.sum())}
 
 def warn_unknown(stats:dict, # output of `unknown_token_rate`
-                 model:str, # model name, for the message
+                 model:str, # model name or folder (a folder is named by its last part, not its path), for the message
                 ) -> str|None:
     "The warning (also issued) when too many tokens are unknown to the model, else None."
     if stats["unknown_token_rate"] <= stats["threshold"]: return None
     msg = (f"this model does not read this language: {stats['unknown_token_rate']:.1%} of the document tokens are "
-           f"unknown to {model} ({stats['docs_over_threshold']:.0%} of the documents have more than "
+           f"unknown to {Path(model).name if Path(model).is_dir() else model} ({stats['docs_over_threshold']:.0%} of the documents have more than "
            f"{stats['threshold']:.0%}); segments then rest on behaviour and product words. Use a multilingual "
            "encoder with --model (README: 'Chinese and other languages')")
     warnings.warn(msg, DataWarning, stacklevel=2)  # DataWarning: the command line prints it as one line
