@@ -106,6 +106,21 @@ def _exchange(a:Path, b:Path) -> bool:
     except (OSError, AttributeError): return False
     return f(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0  # AT_FDCWD, RENAME_EXCHANGE
 
+def _alive(pid:int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True  # someone else's process
+    return True
+
+# which machine made a staging folder: a process id only means something on its own host (the folder may be shared)
+_HOST = __import__("hashlib").sha1(platform.node().encode()).hexdigest()[:8]
+
+def _clear_killed(out:Path):
+    "Delete the staging folders of runs into `out` that were killed (SIGKILL skips every cleanup): made on this host by a process that is gone."
+    for p in out.parent.glob(f".{out.name}.new-{_HOST}-*-*"):
+        pid = p.name[len(f".{out.name}.new-{_HOST}-"):].split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)): shutil.rmtree(p, ignore_errors=True)
+
 @contextmanager
 def staged_dir(out, # the folder to (re)place
               ):
@@ -114,7 +129,8 @@ def staged_dir(out, # the folder to (re)place
     if out.exists() and not out.is_dir(): raise ValueError(f"{out}: is a file, not a folder")
     _refuse_foreign(out, "the run folder")  # never delete someone else's files along with an old run
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
+    _clear_killed(out)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-{_HOST}-{os.getpid()}-"))
     try:
         yield tmp
         umask = os.umask(0); os.umask(umask)
