@@ -120,6 +120,9 @@ def _validate(a):
             from .distributed import input_files
             input_files(a.transactions, "--transactions"); input_files(a.texts, "--texts") if a.texts else None
             if a.command == "segment" and a.method == "rfm": raise ValueError("--method rfm runs in process; leave --engine out")
+            if getattr(a, "backend", "auto") not in ("auto", "torch"):
+                raise ValueError(f"--backend {a.backend} runs in process; --engine ray encodes with torch in its actors: "
+                                 "leave --backend out")
             if a.command == "segment" and a.design == "value":
                 raise ValueError("--design value runs in process (its value model needs the previous period); "
                                  "--engine ray fits taste segments: leave --design out or use --design taste")

@@ -196,6 +196,7 @@ SEGMENT_CASES = [
                                                              "--model", m], "--transactions", "no Parquet, CSV or Excel files"),
     err("--engine ray --sample-size 0", with_args(tx(orders()), "--engine", "ray", "--sample-size", "0"), "--sample-size", "at least 3"),
     err("--engine ray --design value", with_args(tx(orders()), "--engine", "ray", "--design", "value"), "--design value", "taste"),
+    err("--engine ray --backend onnx", with_args(tx(orders()), "--engine", "ray", "--backend", "onnx"), "--backend onnx", "leave --backend out"),
     err("--model bert-base-uncased offline", with_args(tx(orders()), "--model", "bert-base-uncased"), "bert-base-uncased",
         "not in the Hugging Face cache", "pass its path"),
     err("--model missing folder", lambda tmp, m: [*tx(orders())(tmp, m), "--model", tmp / "no-model"], "no-model", "does not exist"),
