@@ -4,7 +4,9 @@ Two sets of texts: `--n` real Online Retail documents (each one the product desc
 like a customer document) and `--n-short` short synthetic shop texts (reviews, searches, support messages from
 `custseg.synthetic`). For each set, after a warm-up of every contender, it embeds the texts with
 `sentence_transformers.SentenceTransformer(default_model()).encode` (torch) and with `custseg.embed.Encoder` (cache off)
-for every backend (`torch`, `onnx`, `onnx-int8`; the ONNX ones when onnxruntime is installed), at the same batch size,
+for every backend (`torch`, `torch-bf16`, `onnx`, `onnx-int8`; the ONNX ones when onnxruntime is installed), at the same
+batch size, and, for a fair view of where `torch-bf16`'s speed comes from, sentence-transformers itself under the same
+`torch.autocast(bfloat16)`,
 alternating the order between rounds, and prints texts/second (wall, and per CPU second: steadier on a loaded machine),
 the ratio to sentence-transformers, and the minimum and
 mean cosine of each custseg vector to sentence-transformers' float32 vector of the same text. Asserts nothing.
@@ -98,14 +100,14 @@ def main():
     data = find_data(a.data) if a.n else None  # before loading models: a missing file fails at once
     st = SentenceTransformer(default_model(), device=a.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     on_cpu = st.device.type == "cpu"
-    backends = [b for b in BACKENDS if b == "torch" or (on_cpu and onnx_available())]
+    backends = [b for b in BACKENDS if b.startswith("torch") or (on_cpu and onnx_available())]
     encs = {}
     for b in backends:
         t0 = time.perf_counter()
         encs[b] = Encoder(default_model(), batch_size=a.batch_size, device=str(st.device), cache=False,
                           show_progress=False, backend=b)
         encs[b].encode(["warm up"])  # loads (and on first use exports) the model
-        print(f"custseg {b:9s} ready in {time.perf_counter() - t0:5.1f} s (load{', export on first use' if b != 'torch' else ''})")
+        print(f"custseg {b:9s} ready in {time.perf_counter() - t0:5.1f} s (load{', export on first use' if b.startswith('onnx') else ''})")
     if encs["torch"].half:
         st.half()  # same precision on both sides
     print(f"device {st.device}, threads {a.threads} (torch {torch.get_num_threads()}), batch size {a.batch_size}, "
@@ -125,15 +127,22 @@ def main():
         for e in encs.values(): e.encode(warm)
         run_st = lambda: st.encode(texts, batch_size=a.batch_size, normalize_embeddings=True, convert_to_numpy=True,
                                    show_progress_bar=False)
-        fns = [run_st] + [(lambda e=e: e.encode(texts)) for e in encs.values()]
+        def run_st_bf16():  # the same autocast torch-bf16 uses, applied to sentence-transformers
+            with torch.autocast(st.device.type, dtype=torch.bfloat16):
+                return st.encode(texts, batch_size=a.batch_size, normalize_embeddings=True, convert_to_tensor=True,
+                                 show_progress_bar=False).float().cpu().numpy()
+        contenders = {f"custseg {b}": (lambda e=e: e.encode(texts)) for b, e in encs.items()}
+        if not encs["torch"].half: contenders["sentence-transformers bf16"] = run_st_bf16
+        fns = [run_st, *contenders.values()]
         times, cpus, outs = timed(fns, a.repeats)
         ref = np.asarray(outs[0], dtype=np.float32)
         r_st, c_st = len(texts) / times[0], len(texts) / cpus[0]
-        print(f"  {'sentence-transformers':24s} {times[0]:7.2f} s {r_st:8.1f} texts/s  ratio 1.00 | "
+        print(f"  {'sentence-transformers':26s} {times[0]:7.2f} s {r_st:8.1f} texts/s  ratio 1.00 | "
               f"{cpus[0]:7.2f} CPU s {c_st:8.1f} texts/CPU-s  ratio 1.00")
-        for (b, e), t, c, X in zip(encs.items(), times[1:], cpus[1:], outs[1:]):
+        for name, t, c, X in zip(contenders, times[1:], cpus[1:], outs[1:]):
+            X = np.asarray(X, dtype=np.float32)
             cos = np.sum(X * ref, axis=1)
-            print(f"  {'custseg ' + b:24s} {t:7.2f} s {len(texts) / t:8.1f} texts/s  ratio {len(texts) / t / r_st:5.2f} | "
+            print(f"  {name:26s} {t:7.2f} s {len(texts) / t:8.1f} texts/s  ratio {len(texts) / t / r_st:5.2f} | "
                   f"{c:7.2f} CPU s {len(texts) / c:8.1f} texts/CPU-s  ratio {len(texts) / c / c_st:5.2f}  "
                   f"cosine to sentence-transformers min {cos.min():.4f} mean {cos.mean():.5f}", flush=True)
 

@@ -180,8 +180,9 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--no-report", action="store_true", help="skip report.html")
         s.add_argument("--no-cache", action="store_true", help="do not use the embedding cache")
         s.add_argument("--backend", default="auto", choices=["auto", *BACKENDS],
-                       help="encoder backend: torch, onnx (ONNX Runtime float32) or onnx-int8 (CPU, needs onnxruntime); "
-                            "auto: torch unless the model passed the int8 quality gate (custseg.embed.default_backend)")
+                       help="encoder backend: torch (float32), torch-bf16 (bfloat16 autocast), onnx (ONNX Runtime float32) or onnx-int8 "
+                            "(CPU, needs onnxruntime); auto: torch-bf16 on a CPU with bfloat16 matrix units, else torch "
+                            "(custseg.embed.default_backend)")
         s.add_argument("--quiet", action="store_true", help="no progress bars")
     d = sub.add_parser("demo", help="segment synthetic customers with planted personas")
     d.add_argument("--customers", type=int, default=2000, help="number of synthetic customers")
@@ -387,7 +388,7 @@ def _main(a) -> int:
             return 0
         prev = None if str(a.previous_cutoff).lower() == "none" else a.previous_cutoff
         backend = None if a.backend == "auto" else a.backend
-        if backend not in (None, "torch") and not onnx_available():  # before any data is read
+        if backend is not None and backend.startswith("onnx") and not onnx_available():  # before any data is read
             raise ValueError(f"--backend {backend}: needs onnxruntime and onnx (pip install onnxruntime onnx); "
                              "--backend torch works without them")
         kw = dict(n_segments=a.k, k_max=a.k_max, model=a.model, design=a.design, numeric_weight=a.numeric_weight, method=a.method, backend=backend,

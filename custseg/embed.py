@@ -21,8 +21,8 @@ from tqdm.auto import tqdm  # a widget bar in JupyterLab (ipywidgets), text else
 from .data import DataError
 
 # %% auto #0
-__all__ = ['BACKENDS', 'INT8_EXCLUDE', 'default_model', 'check_model', 'onnx_available', 'default_backend', 'export_onnx',
-           'Encoder', 'embed_texts', 'FeatureFuser']
+__all__ = ['BACKENDS', 'INT8_EXCLUDE', 'default_model', 'check_model', 'onnx_available', 'cpu_has_bf16', 'default_backend',
+           'export_onnx', 'Encoder', 'embed_texts', 'FeatureFuser']
 
 # %% ../nbs/04_embed.ipynb #bf980f2b
 def default_model() -> str:
@@ -155,7 +155,7 @@ def _quiet_transformers():
         if was_on: hf_logging.enable_progress_bar()
 
 # %% ../nbs/04_embed.ipynb #bk0a1b02
-BACKENDS = ("torch", "onnx", "onnx-int8")
+BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8")
 _ONNX_FORMAT = 1  # bump when the export recipe changes: older files are then ignored
 # Dynamic int8 leaves these MatMuls in float32: the feed-forward output projections, whose inputs (after GELU) have
 # the widest range, so one per-tensor activation scale loses most there (measured in the prose above).
@@ -174,12 +174,20 @@ def onnx_available() -> bool:
 def _gated_int8(model_name:str) -> bool:
     return Path(model_name).name in _INT8_GATED
 
+def cpu_has_bf16() -> bool:
+    "True when this CPU multiplies bfloat16 matrices in hardware (AMX or AVX512-BF16), so `torch-bf16` is fast here."
+    import torch
+    cpu = getattr(torch, "cpu", None)
+    # private helpers of torch.cpu (present since torch 2.1); a torch without them is treated as having neither
+    return any(bool(getattr(cpu, f, lambda: False)()) for f in ("_is_amx_tile_supported", "_is_avx512_bf16_supported"))
+
 def default_backend(model_name:str, # Hugging Face name or folder
                     device:str="cpu", # where the encoder runs
                    ) -> str:
-    "The backend `Encoder` uses when none is given: \"onnx-int8\" on CPU with onnxruntime installed for a model that passed the int8 quality gate (none has yet), else \"torch\" (always on GPU)."
-    if str(device).split(":")[0] != "cpu" or not onnx_available(): return "torch"
-    return "onnx-int8" if _gated_int8(model_name) else "torch"
+    "The backend `Encoder` uses when none is given: on CPU \"torch-bf16\" where the CPU has bfloat16 matrix units, else \"onnx-int8\" for a model that passed the int8 gate (none has yet) with onnxruntime installed, else \"torch\" (always on GPU)."
+    if str(device).split(":")[0] != "cpu": return "torch"
+    if cpu_has_bf16(): return "torch-bf16"
+    return "onnx-int8" if onnx_available() and _gated_int8(model_name) else "torch"
 
 def _pooled_module(model):
     "The encoder followed by float32 mean pooling under the attention mask, as one module to export."
@@ -268,7 +276,7 @@ class Encoder:
                  cache=True, # True: $CUSTSEG_CACHE_DIR or ~/.cache/custseg; a folder; False/None: no cache
                  show_progress:bool=True, # tqdm bar while embedding
                  normalize:bool=True, # L2-normalise the output rows
-                 backend:str|None=None, # "torch", "onnx" (ONNX Runtime, float32) or "onnx-int8" (dynamic int8 weights), CPU only; None: `default_backend`
+                 backend:str|None=None, # "torch", "torch-bf16" (bfloat16 autocast), "onnx" (ONNX Runtime, float32) or "onnx-int8" (dynamic int8 weights); ONNX on CPU only; None: `default_backend`
                 ):
         if batch_size < 1: raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if max_length < 2: raise ValueError(f"max_length must be >= 2, got {max_length}")
@@ -278,7 +286,8 @@ class Encoder:
         self.device = torch.device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
         self.backend = backend if backend is not None else default_backend(self.model_name, self.device.type)
         if self.backend not in BACKENDS: raise ValueError(f"backend must be one of {list(BACKENDS)}, got {self.backend!r}")
-        if self.backend != "torch":
+        if half and self.backend == "torch-bf16": raise ValueError("half=True is float16; backend='torch-bf16' is bfloat16: choose one")
+        if self.backend.startswith("onnx"):
             if self.device.type != "cpu": raise ValueError(f"backend={self.backend!r} runs on CPU; use backend='torch' on {self.device}")
             if half: raise ValueError(f"half precision is for backend='torch' on a GPU, not backend={self.backend!r}")
             if not onnx_available():
@@ -291,9 +300,9 @@ class Encoder:
         self.last_stats = {"n": 0, "unique": 0, "cached": 0, "computed": 0}
 
     def for_fingerprint(self, fingerprint:str) -> Encoder|None:
-        "This encoder, or one like it with the backend that gave `fingerprint` (segments fitted with int8 vectors need int8 vectors); None when no backend here does."
+        "This encoder, or one like it with the backend that gave `fingerprint` (segments fitted with int8 or bf16 vectors are assigned with the same kind); None when no backend here does."
         if self.fingerprint == fingerprint: return self
-        others = [b for b in BACKENDS if b != self.backend and (b == "torch" or (self.device.type == "cpu" and onnx_available()))]
+        others = [b for b in BACKENDS if b != self.backend and (b.startswith("torch") or (self.device.type == "cpu" and onnx_available()))]
         for b in others:
             e = Encoder(self.model_name, batch_size=self.batch_size, max_length=self.max_length, device=str(self.device),
                         half=self.half if b == "torch" else False, cache=self.cache_dir if self.cache_dir is not None else False,
@@ -308,6 +317,9 @@ class Encoder:
     @property
     def is_local(self) -> bool: return Path(self.model_name).is_dir()
 
+    @property
+    def _is_torch(self) -> bool: return self.backend.startswith("torch")
+
     def _load(self):
         "Load tokenizer and model on first use."
         if self._model is not None: return
@@ -316,7 +328,7 @@ class Encoder:
         try:
             with _quiet_transformers():  # offline, and never a pickle file: loading one can run code
                 tok = AutoTokenizer.from_pretrained(self.model_name, local_files_only=True)
-                if self.backend == "torch":
+                if self._is_torch:
                     model = AutoModel.from_pretrained(self.model_name, local_files_only=True, use_safetensors=True)
                 else:
                     import torch
@@ -325,7 +337,7 @@ class Encoder:
         except OSError as e:
             raise OSError(f"cannot load the model {self.model_name!r}: not a model folder, and not a Hugging Face name "
                           f"that is cached or downloadable here ({e})") from e
-        if self.backend == "torch":
+        if self._is_torch:
             model.eval().to(self.device)
             if self.half: model.half()
         self._tokenizer, self._model = tok, model
@@ -354,7 +366,7 @@ class Encoder:
         "Digest of the model files (a folder) or of the loaded weights and vocabulary (a hub name)."
         if self._weights is None:
             if self.is_local: self._weights = _folder_digest(Path(self.model_name))
-            elif self.backend == "torch":
+            elif self._is_torch:
                 self._load()
                 self._weights = _loaded_digest(self._model, self._tokenizer)
             else:
@@ -372,7 +384,7 @@ class Encoder:
     def fingerprint(self) -> str:
         "Stable id of what produces the vectors: weights, tokenizer, config, max_length, pooling, precision (int8 is its own)."
         if self._fingerprint is None:
-            dtype = "int8-dynamic" if self.backend == "onnx-int8" else "float16" if self.half else "float32"
+            dtype = {"onnx-int8": "int8-dynamic", "torch-bf16": "bfloat16-autocast"}.get(self.backend, "float16" if self.half else "float32")
             spec = {"weights": self._weights_digest(), "max_length": self.max_length, "pooling": "mean",
                     "dtype": dtype, "version": 1}
             self._fingerprint = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:32]
@@ -384,9 +396,11 @@ class Encoder:
         pad = self._tokenizer.pad_token_id or 0
         arr, mask = np.full((n, width), pad, dtype=np.int64), np.zeros((n, width), dtype=np.int64)
         for i, x in enumerate(ids): arr[i, :len(x)], mask[i, :len(x)] = x, 1
-        if self.backend != "torch": return self._model(arr, mask)  # pooling is part of the exported graph
+        if not self._is_torch: return self._model(arr, mask)  # pooling is part of the exported graph
         import torch
-        with torch.inference_mode():
+        # bf16: matrix products in bfloat16 (float32 accumulation), norms and softmax stay float32 under autocast
+        bf16 = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.backend == "torch-bf16")
+        with torch.inference_mode(), bf16:
             arr, mask = torch.from_numpy(arr).to(self.device), torch.from_numpy(mask).to(self.device)
             hidden = self._model(input_ids=arr, attention_mask=mask)[0].float()  # pool in float32, also under half
             m = mask.unsqueeze(-1).to(hidden.dtype)
