@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
-from sklearn.cluster import DBSCAN, HDBSCAN, AgglomerativeClustering, KMeans, MiniBatchKMeans
+from sklearn.cluster import DBSCAN, HDBSCAN, AgglomerativeClustering, KMeans, MiniBatchKMeans, kmeans_plusplus
 from sklearn.decomposition import PCA
 from sklearn.metrics import (adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score,
                              normalized_mutual_info_score, pairwise_distances, silhouette_samples,
@@ -35,18 +36,25 @@ __all__ = ['CRITERIA', 'SELECT_RULES', 'WEAK_SILHOUETTE', 'METHODS', 'default_k_
            'Segmenter', 'agreement_scores']
 
 # %% ../nbs/05_cluster.ipynb #2c73ce06
+_CHUNK = 4096  # rows per block wherever a whole-matrix temporary would cost memory
+
 def _check_X(X, name="X") -> np.ndarray:
-    "`X` as a C-contiguous float64 2-D array of finite numbers, or a `ValueError` that says why not."
-    try: A = np.asarray(X, dtype=np.float64)
+    "`X` as a C-contiguous 2-D array of finite numbers (float32 stays float32, anything else becomes float64), or a `ValueError` that says why not."
+    try:
+        A = np.asarray(X)
+        if A.dtype not in (np.float32, np.float64): A = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as e:
         raise ValueError(f"{name} must be numeric (rows = customers, columns = features): {e}") from None
     if A.ndim != 2:
         raise ValueError(f"{name} must be 2-D (rows = customers, columns = features); got shape {A.shape}")
     if A.shape[0] == 0 or A.shape[1] == 0:
         raise ValueError(f"{name} is empty; got shape {A.shape}")
-    bad = ~np.isfinite(A)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
+    # a block of rows at a time: a full-size boolean mask would cost an eighth of a float64 copy
+    first = next((i for i in range(0, len(A), _CHUNK) if not np.isfinite(A[i:i + _CHUNK]).all()), None)
+    if first is not None:
+        bad = ~np.isfinite(A[first:])
+        r, c = (int(v) for v in np.argwhere(bad[:_CHUNK])[0])  # plain ints: the message shows 4101, not np.int64(4101)
+        r += first
         col = X.columns[c] if isinstance(X, pd.DataFrame) else c
         row = X.index[r] if isinstance(X, pd.DataFrame) else r
         raise ValueError(f"{name} contains {int(bad.sum())} NaN/inf values, e.g. row {row!r}, column {col!r}: {A[r, c]}")
@@ -54,11 +62,19 @@ def _check_X(X, name="X") -> np.ndarray:
     return np.ascontiguousarray(A)
 
 # %% ../nbs/05_cluster.ipynb #1ee5ed2f
-_CHUNK = 4096
-
 def _rowwise(X:np.ndarray, f) -> np.ndarray:
     "Apply `f` to blocks of rows of `X` and concatenate (bounded memory)."
     return np.concatenate([f(X[i:i + _CHUNK]) for i in range(0, len(X), _CHUNK)])
+
+def _member_means(X:np.ndarray, labels:np.ndarray, k:int) -> np.ndarray:
+    "Mean of the rows of each label 0..k-1 (noise, -1, ignored), summed in float64 and returned in `X`'s float dtype."
+    C = np.zeros((k, X.shape[1]))
+    for i in range(0, len(X), _CHUNK):  # a block at a time, one label at a time (np.add.at is ~40x slower)
+        B, l = X[i:i + _CHUNK], labels[i:i + _CHUNK]
+        for j in np.unique(l[l >= 0]): C[j] += B[l == j].sum(axis=0, dtype=np.float64)
+    keep = labels >= 0
+    C /= np.maximum(np.bincount(labels[keep], minlength=k), 1)[:, None]
+    return C.astype(X.dtype if X.dtype == np.float32 else np.float64, copy=False)
 
 def _canonical_order(X:np.ndarray) -> np.ndarray:
     "Row permutation that depends only on the set of rows, not on their order."
@@ -83,6 +99,26 @@ CRITERIA = {"silhouette": False, "calinski_harabasz": False, "davies_bouldin": T
 _LABEL = {"silhouette": "silhouette", "calinski_harabasz": "Calinski-Harabasz", "davies_bouldin": "Davies-Bouldin",
           "stability": "bootstrap stability (ARI)", "bic": "BIC"}
 
+def _ch_db(X:np.ndarray, labels:np.ndarray) -> tuple[float, float]:
+    "Calinski-Harabasz and Davies-Bouldin scores (scikit-learn's definitions) of a partition without noise, in float64 from one pass for the segment means and one for each row's distance to its own mean: no per-segment copies of `X`."
+    used, lab = np.unique(labels, return_inverse=True)
+    k, n = len(used), len(X)
+    M = _member_means(X, lab, k).astype(np.float64)
+    cnt = np.bincount(lab, minlength=k)
+    own = np.empty(n)  # each row's distance to its segment's mean
+    Mx = M.astype(X.dtype)  # differences in the data's precision, sums in float64
+    for i in range(0, n, _CHUNK):
+        D = X[i:i + _CHUNK] - Mx[lab[i:i + _CHUNK]]
+        own[i:i + _CHUNK] = np.sqrt(np.einsum("ij,ij->i", D, D))
+    mean = cnt @ M / n
+    extra, intra = float(cnt @ ((M - mean) ** 2).sum(axis=1)), float(own @ own)
+    ch = 1.0 if intra == 0 else extra * (n - k) / (intra * (k - 1))
+    s = np.bincount(lab, weights=own, minlength=k) / cnt  # mean distance to the segment mean
+    cd = np.sqrt(((M[:, None, :] - M[None, :, :]) ** 2).sum(axis=2))
+    if np.allclose(s, 0) or np.allclose(cd, 0): return ch, 0.0
+    cd[cd == 0] = np.inf
+    return ch, float(np.mean(np.max((s[:, None] + s[None, :]) / cd, axis=1)))
+
 def _scores(X:np.ndarray, labels:np.ndarray, sample:np.ndarray|None, D:np.ndarray|None=None) -> dict:
     "The three criteria for one partition, noise (-1) left out (NaN where undefined, e.g. one segment); `D`: distances between the sampled rows (all rows if `sample` is None), computed once for many partitions."
     keep = labels >= 0
@@ -95,8 +131,7 @@ def _scores(X:np.ndarray, labels:np.ndarray, sample:np.ndarray|None, D:np.ndarra
     k = len(np.unique(labels))
     out = dict(silhouette=np.nan, silhouette_se=np.nan, calinski_harabasz=np.nan, davies_bouldin=np.nan)
     if 2 <= k <= len(X) - 1:
-        out["calinski_harabasz"] = float(calinski_harabasz_score(X, labels))
-        out["davies_bouldin"] = float(davies_bouldin_score(X, labels))
+        out["calinski_harabasz"], out["davies_bouldin"] = _ch_db(X, labels)
         Xs, ls = (X, labels) if sample is None else (X[sample], labels[sample])
         if 2 <= len(np.unique(ls)) <= len(ls) - 1:
             v = silhouette_samples(D, ls, metric="precomputed") if D is not None else silhouette_samples(Xs, ls)
@@ -188,9 +223,19 @@ def weak_structure(k_scores:pd.DataFrame, # `Segmenter.k_scores_` (or the run's 
             f"groups, and customers near a boundary could as well sit in the next segment.")
 
 # %% ../nbs/05_cluster.ipynb #d48d6559
+_DIST_CHUNK = 512  # rows per block of `_sqdist`: the block's differences stay in cache
+
 def _sqdist(X:np.ndarray, C:np.ndarray) -> np.ndarray:
-    "Squared Euclidean distances (n, k), computed row by row so each row's result is independent of the others."
-    return _rowwise(X, lambda B: ((B[:, None, :] - C[None, :, :]) ** 2).sum(axis=2))
+    "Squared Euclidean distances (n, k) in the wider dtype of `X` and `C`, computed row by row so each row's result is independent of the others."
+    dt = np.result_type(X.dtype, C.dtype)
+    out = np.empty((len(X), len(C)), dt)
+    T = np.empty((min(_DIST_CHUNK, len(X)), X.shape[1]), dt)
+    for i in range(0, len(X), _DIST_CHUNK):
+        B = X[i:i + _DIST_CHUNK]; t = T[:len(B)]
+        for j in range(len(C)):  # one centre at a time in a reused buffer, not an (n, k, d) temporary
+            np.subtract(B, C[j], out=t); np.multiply(t, t, out=t)
+            t.sum(axis=1, out=out[i:i + _DIST_CHUNK, j])
+    return out
 
 def _project(X:np.ndarray, mean:np.ndarray, components:np.ndarray) -> np.ndarray:
     "PCA scores `(X - mean) @ components.T`, row by row (einsum without BLAS)."
@@ -226,15 +271,6 @@ def _canonical_relabel(labels:np.ndarray, C:np.ndarray) -> np.ndarray:
     keys = tuple(C[:, j] for j in range(C.shape[1] - 1, -1, -1)) + (-sizes,)
     return np.lexsort(keys)
 
-def _member_means(X:np.ndarray, labels:np.ndarray, k:int) -> np.ndarray:
-    "Mean of the rows of each label 0..k-1 (noise, -1, ignored)."
-    C = np.zeros((k, X.shape[1]))
-    for i in range(0, len(X), _CHUNK):  # in chunks: np.add.at's index copies stay small
-        l = labels[i:i + _CHUNK]; m = l >= 0
-        np.add.at(C, l[m], X[i:i + _CHUNK][m])
-    keep = labels >= 0
-    return C / np.maximum(np.bincount(labels[keep], minlength=k), 1)[:, None]
-
 # %% ../nbs/05_cluster.ipynb #5ee02867
 METHODS = ("kmeans", "minibatch", "gmm", "hdbscan", "dbscan", "agglomerative")
 _K_METHODS = ("kmeans", "minibatch", "gmm", "agglomerative")
@@ -242,6 +278,11 @@ _DENSITY_KEY = {"hdbscan": "min_cluster_size", "dbscan": "eps"}
 _HDBSCAN_FRACTIONS = (0.01, 0.02, 0.05, 0.1)  # default min_cluster_size grid, as shares of the rows
 _EPS_QUANTILES = (0.5, 0.75, 0.9, 0.95)  # default eps grid, quantiles of the k-distance
 _MAX_WARD_ROWS = 40_000  # Ward needs n^2/2 distances: 40k rows ~ 6 GB
+_SEED_ROWS = 100_000  # above this many rows, k-means++ seeds on a canonical sample of them
+
+def _seed_on_rows(rows:np.ndarray, X:np.ndarray, n_clusters:int, random_state) -> np.ndarray:
+    "k-means++ seeds drawn from `X[rows]` (a scikit-learn `init` callable once `rows` is bound; picklable, unlike a lambda)."
+    return kmeans_plusplus(X[rows], n_clusters, random_state=random_state)[0]
 
 def _openmp1():
     # one OpenMP thread: identical sums on any machine, and no stalls when cores are oversubscribed
@@ -374,15 +415,25 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         self.reducer_ = u
         return np.ascontiguousarray(u.fit_transform(Xs), dtype=np.float64)
 
-    def _fit_one(self, Z:np.ndarray, c, scale:float=1.0, n_init:int|None=None, init=None):
-        "Fit candidate `c` on Z: (labels with -1 = noise, model, predict state); `init`: starting centres (k-means)."
+    def _fit_one(self, Z:np.ndarray, c, scale:float=1.0, n_init:int|None=None, init=None, restore=None):
+        "Fit candidate `c` on Z: (labels with -1 = noise, model, predict state); `init`: starting centres (k-means); `restore`: a function that writes Z's exact rows back, which lets k-means work in Z itself instead of a copy."
         m = self.method
         n_init = self.n_init if n_init is None else n_init
         with _openmp1():
             if m in ("kmeans", "minibatch"):
+                kw = {} if init is None else dict(init=init)
+                # KMeans copies X to centre it; without the copy it centres Z in place and adds the mean back, which can
+                # move a value by one rounding: `restore` then puts the exact rows back before any label is computed
+                if m == "kmeans": kw["copy_x"] = restore is None
                 cls = KMeans if m == "kmeans" else MiniBatchKMeans
-                mod = cls(n_clusters=c, n_init=1 if init is not None else n_init, random_state=self.random_state,
-                          **({} if init is None else dict(init=init))).fit(Z)
+                # scikit-learn seeds k-means++ on every row (in float64 for float32 data): on a million rows that costs more
+                # than the iterations, and seeds drawn from a canonical sample of 100,000 rows are as good
+                if m == "kmeans" and init is None and len(Z) > _SEED_ROWS:
+                    kw["init"] = partial(_seed_on_rows, self._sample(len(Z), _SEED_ROWS, 4))
+                try: mod = cls(n_clusters=c, n_init=n_init if "init" not in kw or callable(kw["init"]) else 1,
+                               random_state=self.random_state, **kw).fit(Z)
+                finally:
+                    if m == "kmeans" and restore is not None: restore()
                 C = np.ascontiguousarray(mod.cluster_centers_)
                 return _sqdist(Z, C).argmin(axis=1), mod, C
             if m == "gmm":
@@ -429,11 +480,15 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
     def fit(self, X, y=None):
         "Reduce (optional), score every candidate on the canonically ordered rows, pick one by `select`, fit it."
         crit = self._check_params()
-        A = self._validate(X, reset=True)
+        A = self._validate(X, reset=True)  # float32 stays float32 (half the memory and time); other input is float64
         n = len(A)
         order = _canonical_order(A)
-        Xs = A[order]
-        del A  # the canonical copy is enough: labels are mapped back through `order`
+        Xs = A[order]  # the one full-size copy: the rows in canonical order; labels are mapped back through `order`
+        restore = None
+        if self.method == "kmeans" and self.reduce is None:  # k-means may then work in Xs itself (see `_fit_one`)
+            def restore():  # Xs's exact rows again, a block at a time (no second full-size buffer)
+                for i in range(0, n, _CHUNK): Xs[i:i + _CHUNK] = A[order[i:i + _CHUNK]]
+        else: A = None  # the canonical copy is enough
         Z = self._fit_reduce(Xs)
         cands = self._candidates(Z)
         if not cands: raise ValueError(f"no candidate settings for method={self.method!r} on {n} rows; pass density_grid")
@@ -450,7 +505,8 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
             boots = [np.sort(rng.integers(0, len(S), len(S))) for _ in range(self._n_boot())]
         rows, fits = {}, {}
         def score(c, n_init):
-            lab, mod, state = self._fit_one(S_, c, n_init=n_init)
+            # a fixed k is fitted once, on the canonical rows themselves (not a copy) when nothing was reduced
+            lab, mod, state = self._fit_one(S_, c, n_init=n_init, restore=None if search else restore)
             fits[c] = lab.astype(np.int32) if search else (lab, mod, state)  # a search refits its choice: keep labels only
             row = {key: c, **_scores(S_, _fill_noise(S_, lab), sample, D), "n_segments": len(np.unique(lab[lab >= 0])), "n_noise": int((lab < 0).sum())}
             if self.method in ("kmeans", "minibatch"): row["inertia"] = float(mod.inertia_)
@@ -470,7 +526,8 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
             table = _select_table(list(rows.values()), crit, rule, key, self.min_segment_share)
         c = table.index[table["chosen"]][0]
         c = int(c) if key != "eps" else float(c)
-        lab, mod, state = self._final_fit(Z, c, fits[c]) if search else fits[c]
+        lab, mod, state = self._final_fit(Z, c, fits[c], restore) if search else fits[c]
+        A = restore = None  # the caller's matrix (or our converted copy) is not needed any more
         if lab.max() < 0:
             raise ValueError(f"method={self.method!r} found no segments at {key}={c} (all {n} rows are noise); "
                              f"try {'a larger eps or a smaller min_samples' if key == 'eps' else 'a smaller ' + key} or another method")
@@ -481,13 +538,13 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
         self.selection_reason_ = self._reason(table, c, key, n, sample is not None, rule, cands, refined, pcs)
         return self
 
-    def _final_fit(self, Z:np.ndarray, k:int, search_labels:np.ndarray):
+    def _final_fit(self, Z:np.ndarray, k:int, search_labels:np.ndarray, restore=None):
         "The chosen k fitted on the clustered space with all `n_init` restarts; k-means also starts once from the search's segments (warm start) and keeps the better."
-        best = self._fit_one(Z, k)
+        best = self._fit_one(Z, k, restore=restore)
         if self.method in ("kmeans", "minibatch"):
             used = np.unique(search_labels)
             if len(used) == k:
-                warm = self._fit_one(Z, k, init=_member_means(Z, np.searchsorted(used, search_labels), k))
+                warm = self._fit_one(Z, k, init=_member_means(Z, np.searchsorted(used, search_labels), k), restore=restore)
                 if warm[1].inertia_ < best[1].inertia_: best = warm
         return best
 
@@ -603,7 +660,7 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
 
     def _validate(self, X, reset:bool) -> np.ndarray:
         # scikit-learn's checks (shape, sparse, dtype, n_features_in_), then ours for NaN/inf naming an example
-        A = _sk_validate(self, X, reset=reset, dtype=np.float64, order="C", ensure_all_finite=False)
+        A = _sk_validate(self, X, reset=reset, dtype=[np.float64, np.float32], order="C", ensure_all_finite=False)
         return _check_X(X if isinstance(X, pd.DataFrame) else A)
 
 # %% ../nbs/05_cluster.ipynb #4a5c7fad

@@ -4,10 +4,12 @@ Outcomes: `err(words)` -- exit status 2, one line on stderr starting `custseg: e
 traceback, and (for checks that need no data) no output folder; `led(reason, words)` -- exit 0, the run's ledger
 drops rows under `reason` and still adds up, and a warning line names the file, row and value; `ok()` -- exit 0.
 Everything runs in-process (`custseg.cli.main`) with the tiny random model, so the table costs seconds, not minutes.
+A case can hide optional packages (`hide`): they are set to None in `sys.modules` for the run, as if not installed.
 """
 import json
 import os
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,10 +79,11 @@ class Case:
     reason: str = None  # ledger reason (kind "led")
     command: str = "segment"
     early: bool = True  # err: the output folder is never created (the check needs no clustering)
+    hide: tuple = ()  # packages that look uninstalled during the run
 
 
-def err(name, build, *words, early=True, command="segment"):
-    return Case(name, build, "err", list(words), command=command, early=early)
+def err(name, build, *words, early=True, command="segment", hide=()):
+    return Case(name, build, "err", list(words), command=command, early=early, hide=hide)
 
 
 def led(name, build, reason, *words):
@@ -197,6 +200,10 @@ SEGMENT_CASES = [
     err("--engine ray --sample-size 0", with_args(tx(orders()), "--engine", "ray", "--sample-size", "0"), "--sample-size", "at least 3"),
     err("--engine ray --design value", with_args(tx(orders()), "--engine", "ray", "--design", "value"), "--design value", "taste"),
     err("--engine ray --backend onnx", with_args(tx(orders()), "--engine", "ray", "--backend", "onnx"), "--backend onnx", "leave --backend out"),
+    err("--backend onnx without onnxruntime", with_args(tx(orders()), "--backend", "onnx"), "--backend onnx",
+        "pip install onnxruntime onnx", hide=("onnxruntime",)),
+    err("--backend onnx-int8 without onnx", with_args(tx(orders()), "--backend", "onnx-int8"), "--backend onnx-int8",
+        "pip install onnxruntime onnx", hide=("onnx",)),
     err("--model bert-base-uncased offline", with_args(tx(orders()), "--model", "bert-base-uncased"), "bert-base-uncased",
         "not in the Hugging Face cache", "pass its path"),
     err("--model missing folder", lambda tmp, m: [*tx(orders())(tmp, m), "--model", tmp / "no-model"], "no-model", "does not exist"),
@@ -226,13 +233,17 @@ def check_error(code, err_text, words):
 
 
 @pytest.mark.parametrize("case", SEGMENT_CASES, ids=[c.name for c in SEGMENT_CASES])
-def test_segment_table(case, tmp_path, tiny_model, capsys):
+def test_segment_table(case, tmp_path, tiny_model, capsys, monkeypatch):
     argv = [str(a) for a in case.build(tmp_path, tiny_model)]
-    if "--out" not in argv: argv += ["--out", str(tmp_path / "run")]
+    fresh = "--out" not in argv  # the folder did not exist before the run
+    if fresh: argv += ["--out", str(tmp_path / "run")]
     out = Path(argv[argv.index("--out") + 1])
+    for m in case.hide: monkeypatch.setitem(sys.modules, m, None)
     code, o, e = cli(["segment", *argv], capsys)
+    monkeypatch.undo()
     if case.kind == "err":
         check_error(code, e, case.words)
+        if case.early and fresh: assert not out.exists(), sorted(p.name for p in out.iterdir())
         if case.early and out.parent.exists(): assert not out.exists() or not (out / "run.json").exists()
         leftovers = [p.name for p in out.parent.glob(f".{out.name}.*")] if out.parent.exists() else []
         assert leftovers == [], leftovers
