@@ -340,6 +340,10 @@ class Encoder:
         if self._is_torch:
             model.eval().to(self.device)
             if self.half: model.half()
+            if self.backend == "torch-bf16":  # the cast autocast would redo every batch, done once (same bits)
+                import torch
+                for mod in model.modules():
+                    if isinstance(mod, torch.nn.Linear): mod.to(torch.bfloat16)
         self._tokenizer, self._model = tok, model
         # Never ask for more tokens than the model has positions for.
         limits = [self.max_length, getattr(model.config, "max_position_embeddings", None) or math.inf]
