@@ -330,7 +330,7 @@ class _EmbedBatch:
         self.segmentation = segmentation
 
     def __call__(self, b):
-        "`b`: an Arrow table; it stays one (a round trip through pandas copies every purchase list twice per batch)."
+        "`b`: an Arrow table; it stays one (only the documents are needed in Python)."
         import pyarrow as pa
         X = self.enc.encode([str(d) for d in b.column("document").to_pylist()])
         if self.segmentation is not None:
@@ -671,7 +671,7 @@ def assign_distributed(segmentation, # run folder or segmentation folder of an e
     with ray_session(address, num_cpus, show_progress) as ray, staged_dir(out) as tmp:
         with timer("read_clean_features"):
             customers, tx_led, ev_led, cutoff, info = customer_table(transactions, texts, cutoff, cleaning, sg.max_words,
-                                                                     format, encoding, dayfirst, rows_per_bucket)
+                                                                     format, encoding, dayfirst, rows_per_bucket, scratch=tmp/".events")
         with timer("embed_assign"):
             labelled = embed_customers(customers, enc, actors=embed_actors, segmentation=sg)
             labelled.write_parquet(str(tmp/"assignments"))
