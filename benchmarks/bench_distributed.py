@@ -3,7 +3,9 @@
 For each size: synthetic customers are written as Parquet partitions (one file per chunk of customers, in a child
 process), then a fresh driver process runs `segment_distributed` with the tiny random BERT (the wall time of the
 stages, not the quality of the words, is measured here) and reports the wall time per stage, the driver's peak
-resident memory (getrusage) and the sample the segments were fitted on. With a fixed sample size the driver's peak
+resident memory (getrusage), the sample the segments were fitted on and the machine's load average during the run
+(sampled every 10 s: on a shared machine it says how much of the wall time was someone else's). Each stage is logged
+as it ends (stderr), so a run stopped early still says how far it got. With a fixed sample size the driver's peak
 must stay flat as customers grow: only the sample and per-segment sums reach it.
 
     python benchmarks/bench_distributed.py --customers 25000 100000 --sample-size 25000 --cpus 2
@@ -11,7 +13,7 @@ must stay flat as customers grow: only the sample and per-segment sums reach it.
 
 Results (one JSON line per size) go to --results.
 """
-import argparse, json, os, subprocess, sys, time
+import argparse, json, logging, os, subprocess, sys, threading, time
 from pathlib import Path
 
 HERE = Path(__file__).resolve()
@@ -32,6 +34,11 @@ def generate(n:int, folder:Path, chunk:int=25_000, seed:int=0):
 
 def run(folder:Path, out:Path, sample_size:int, cpus:int, address:str|None) -> dict:
     "One segmentation in this (fresh) process; the numbers that matter."
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    loads, done = [], threading.Event()
+    def watch():
+        while not done.wait(10): loads.append(os.getloadavg()[0])
+    threading.Thread(target=watch, daemon=True).start()
     import torch
     torch.set_num_threads(1)
     from custseg.distributed import segment_distributed
@@ -39,10 +46,12 @@ def run(folder:Path, out:Path, sample_size:int, cpus:int, address:str|None) -> d
     t0 = time.perf_counter()
     r = segment_distributed(folder/"tx", out, texts=[folder/"texts"], model=str(tiny_bert()), sample_size=sample_size,
                             num_cpus=cpus, address=address, report=False, cache=False, n_segments="auto")
+    done.set()
     return {"customers": r["n_customers"], "sample": r["sample"]["size"], "segments": r["n_segments"],
             "wall_s": round(time.perf_counter() - t0, 1), "stages_s": r["timings_s"],
             "driver_peak_rss_mb": r["driver_peak_rss_mb"], "transaction_lines": r["ledger"]["transactions"]["n_input"],
-            "cluster": {k: r["engine"][k] for k in ("cpus", "gpus", "nodes", "buckets")}}
+            "cluster": {k: r["engine"].get(k) for k in ("cpus", "gpus", "nodes", "buckets", "partitions")},
+            "load_avg_1min": {"mean": round(sum(loads) / max(len(loads), 1), 1), "max": round(max(loads, default=0), 1)}}
 
 
 def main():
@@ -70,8 +79,8 @@ def main():
             print(f"{n:,} customers generated in {time.perf_counter() - t:.0f} s", flush=True)
         out = subprocess.run([sys.executable, str(HERE), "--run", str(data), str(work/f"run-{n}"), "--sample-size",
                               str(a.sample_size), "--cpus", str(a.cpus)] + (["--address", a.address] if a.address else []),
-                             env=env, capture_output=True, text=True)
-        if out.returncode: sys.exit(f"the run of {n:,} customers failed:\n{out.stderr[-3000:]}")
+                             env=env, stdout=subprocess.PIPE, text=True)  # stderr (the stage log) passes through
+        if out.returncode: sys.exit(f"the run of {n:,} customers failed (its log is above)")
         res = json.loads([l for l in out.stdout.splitlines() if l.startswith("RESULT ")][-1][7:])
         print(json.dumps(res), flush=True)
         with open(a.results, "a") as f: f.write(json.dumps(res) + "\n")

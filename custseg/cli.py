@@ -425,10 +425,11 @@ def _ray_main(a) -> int:
               + f"; wrote {Path(a.out)}")
         return 0
     # the migration to an earlier cutoff is not computed on Ray (it would embed every customer twice); say so, not silently
-    print("custseg: note: --engine ray fits taste segments (text + behaviour; --design auto means taste here) and skips "
+    print("custseg: note: --engine ray fits taste segments (text + behaviour; with --design auto, run.json's design says "
+          "whether a local run would have chosen value segments) and skips "
           "the migration to --previous-cutoff", file=sys.stderr)
     run = segment_distributed(a.transactions, a.out, model=a.model, n_segments=a.k, k_max=a.k_max, method=a.method,
-                              reduce=a.reduce, assign_noise=a.assign_noise, numeric_weight=a.numeric_weight, seed=a.seed,
+                              reduce=a.reduce, assign_noise=a.assign_noise, numeric_weight=a.numeric_weight, seed=a.seed, design=a.design,
                               sample_size=a.sample_size, currency=a.currency, report=not a.no_report, **ray_kw)
     print(f"{run['n_customers']} customers -> {run['n_segments']} segments (fitted on a sample of {run['sample']['size']:,}); "
           f"wrote {Path(a.out)}")

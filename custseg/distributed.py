@@ -4,7 +4,7 @@
 
 # %% ../nbs/17_distributed.ipynb #4623b367
 from __future__ import annotations
-import json, os, resource, time, warnings
+import json, logging, os, resource, time, warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,7 +17,7 @@ __all__ = ['ray_available', 'ray_session', 'input_files', 'read_events', 'window
 
 # %% ../nbs/17_distributed.ipynb #47fc95d6
 from .data import (DataError, Ledger, load_transactions, load_texts, clean_transactions, clean_texts, date_window,
-                          TRANSACTION_COLUMNS, TEXT_COLUMNS, TIME_DTYPE, _blank)
+                          TRANSACTION_COLUMNS, TEXT_COLUMNS, TIME_DTYPE, DataWarning, _blank)
 from .features import customer_features, customer_documents, FEATURE_COLUMNS, DOCUMENT_WORDS, is_non_product
 from .embed import Encoder, FeatureFuser, check_model
 from .cluster import Segmenter
@@ -25,6 +25,7 @@ from .profile import profile_segments, name_segments, terms_from_counts, map_2d,
 from .explain import segment_rules, explain_customers
 from .language import vectorizer_args, unknown_token_rate, warn_unknown, TOKEN_PATTERN
 from .privacy import pseudonymise_ids
+from .valueseg import text_structure, WEAK_SILHOUETTE
 from .pipeline import (Segmentation, SegmentationResult, staged_dir, write_json, package_versions, _Timer,
                               _default_model_ref, _check_k, _as_date, _as_text)
 
@@ -42,6 +43,10 @@ def _ray():
         return ray
     except ImportError:
         raise ImportError("the ray engine needs Ray Data: pip install 'custseg[ray]' (or pip install 'ray[data]')") from None
+
+_log = logging.getLogger(__name__)
+_ROWS_PER_PARTITION = 2_000_000  # input lines per shuffle partition of `customer_table` (about 400 MB of Arrow)
+_CUSTOMERS_PER_BLOCK = 4096  # customers per block of `customer_table`'s result (four embedding calls)
 
 def _partitions(ray) -> int:
     "Shuffle partitions: one per CPU of the cluster (Ray's default of 200 is for large clusters)."
@@ -66,7 +71,11 @@ def ray_session(address:str|None=None, # a running cluster ("auto", "ray://host:
     ctx = ray.data.DataContext.get_current()
     was = ctx.enable_progress_bars
     ctx.enable_progress_bars = show_progress
-    try: yield ray
+    try:
+        with warnings.catch_warnings():
+            # Ray Data's own pandas blocks call reset_index(inplace=True), which pandas 3 deprecates: not the user's to fix
+            warnings.filterwarnings("ignore", message="The inplace keyword", module=r"ray\.data")
+            yield ray
     finally:
         ctx.enable_progress_bars = was
         if started: ray.shutdown()
@@ -120,8 +129,10 @@ def _as_events(df:pd.DataFrame, table:str) -> pd.DataFrame:
     out["_h"] = _bucket_hash(out["customer_id"]) if len(out) else np.zeros(0, np.uint64)
     return out
 
-def _load_file(path:str, table:str, format, encoding, dayfirst, min_time) -> tuple:
-    "Read one file as canonical rows; return (events, facts about it)."
+def _load_file(path:str, table:str, format, encoding, dayfirst, min_time,
+               dest:str|None=None, # write the rows there as Parquet and return its path instead of the rows
+              ) -> tuple:
+    "Read one file as canonical rows; return (events or the Parquet file they were written to, facts about it)."
     if table == "tx": df = load_transactions([path], format=format, encoding=encoding, dayfirst=dayfirst)
     else: df = load_texts([path], encoding=encoding, dayfirst=dayfirst)
     blank = _blank(df["customer_id"]).to_numpy()
@@ -132,21 +143,30 @@ def _load_file(path:str, table:str, format, encoding, dayfirst, min_time) -> tup
         if min_time is not None: t = t[t >= pd.Timestamp(min_time)]
         meta["days"] = {str(d.date()): int(n) for d, n in t.dt.normalize().value_counts().items()}
     # a fixed Arrow schema: a file of transactions has no text columns, and Arrow would call them null-typed
-    import pyarrow as pa
-    return pa.Table.from_pandas(_as_events(df[~blank], table), schema=_event_schema(), preserve_index=False), meta
+    import pyarrow as pa, pyarrow.parquet as pq
+    t = pa.Table.from_pandas(_as_events(df[~blank], table), schema=_event_schema(), preserve_index=False)
+    if dest is None: return t, meta
+    pq.write_table(t, dest + ".tmp"); os.replace(dest + ".tmp", dest)  # a reader never sees half a file
+    return dest, meta
 
 def read_events(transactions, # transaction files or folders
                 texts=None, # text-event files or folders, optional
                 format:str=None, encoding:str=None, dayfirst:bool=None, # as for `load_transactions`
                 min_time="1990-01-01", # the cleaning's lower date bound (for the per-day counts)
+                scratch=None, # a folder every node can read: rows go there as Parquet and are streamed back; None: kept in the object store
                ):
     "A Ray Dataset of canonical transaction and text rows (one task per file) and one dict of facts per file."
     ray = _ray()
     files = [(p, "tx") for p in input_files(transactions)] + [(p, "ev") for p in (input_files(texts, "--texts") if texts else [])]
     load = ray.remote(num_returns=2)(_load_file)
-    refs = [load.remote(str(p), t, format, encoding, dayfirst, min_time) for p, t in files]
+    if scratch is not None: Path(scratch).mkdir(parents=True, exist_ok=True)
+    refs = [load.remote(str(p), t, format, encoding, dayfirst, min_time,
+                        None if scratch is None else str(Path(scratch)/f"part-{i:06d}.parquet")) for i, (p, t) in enumerate(files)]
     metas = ray.get([m for _, m in refs])  # small: counts and per-day histograms only
-    return ray.data.from_arrow_refs([d for d, _ in refs]), metas
+    if scratch is None: return ray.data.from_arrow_refs([d for d, _ in refs]), metas
+    # streamed: the shuffle reads the files as it goes, instead of the whole input sitting in (or spilling from) the object store
+    ray.get([d for d, _ in refs])
+    return ray.data.read_parquet(str(scratch), schema=_event_schema()), metas
 
 # %% ../nbs/17_distributed.ipynb #69bad5ce
 def window_from_days(days:dict, # {ISO day: lines that day} of all lines (id and time present, not before min_time)
@@ -194,21 +214,27 @@ def _customer_rows(df:pd.DataFrame, ref:str, lo, hi, cleaning:dict, max_words:in
     facts = {"tx": tl.to_dict(), "ev": el.to_dict() if el is not None else None, "buyers": int(tx.loc[buy, "customer_id"].nunique()),
              "purchases": int(buy.sum()),
              "last": None if not len(tx) else tx["time"].max().isoformat()}
-    p = _purchases(tx, feats.index)
-    p = p.assign(description=p["description"].fillna("").astype("str")).groupby("customer_id")
     out = feats.reset_index().rename(columns={"index": "customer_id"})
     out["customer_id"] = out["customer_id"].astype("str")
     out["document"] = docs.reindex(feats.index).to_numpy(object)
-    for col, src in (("p_product", "product_id"), ("p_description", "description"), ("p_quantity", "quantity")):
-        lists = p[src].agg(list) if len(feats) else pd.Series(dtype=object)
-        out[col] = [list(v) for v in lists.reindex(feats.index).map(lambda v: v if isinstance(v, list) else []).to_numpy(object)]
     out["_facts"] = None
     led = {c: [np.nan] for c in FEATURE_COLUMNS}
-    led.update(customer_id=[_LEDGER_ROW], document=[""], p_product=[[]], p_description=[[]], p_quantity=[[]],
-               _facts=[json.dumps(facts)])
+    led.update(customer_id=[_LEDGER_ROW], document=[""], _facts=[json.dumps(facts)])
     import pyarrow as pa
-    return pa.Table.from_pandas(pd.concat([out, pd.DataFrame(led)], ignore_index=True)[_customer_schema().names],
-                                schema=_customer_schema(), preserve_index=False)
+    schema = _customer_schema()
+    lists = ["p_product", "p_description", "p_quantity"]
+    t = pa.Table.from_pandas(pd.concat([out, pd.DataFrame(led)], ignore_index=True)[[c for c in schema.names if c not in lists]],
+                             schema=pa.schema([f for f in schema if f.name not in lists]), preserve_index=False)
+    # each customer's purchase lines in their order in `tx`, as Arrow lists cut from one column by offsets (a groupby
+    # into Python lists cost a third of this stage); customers without purchases and the ledger row get empty lists
+    p = _purchases(tx, feats.index)
+    who = pd.Index(feats.index.astype("str")).get_indexer(p["customer_id"].astype("str"))
+    order = np.argsort(who, kind="stable")
+    offsets = pa.array(np.concatenate([[0], np.cumsum(np.bincount(who, minlength=len(feats) + 1))]), pa.int32())
+    for name, vals in zip(lists, (p["product_id"], p["description"].fillna("").astype("str"), p["quantity"].astype("float64"))):
+        v = pa.array(vals.to_numpy(object if name != "p_quantity" else "float64")[order], type=schema.field(name).type.value_type, from_pandas=True)
+        t = t.append_column(schema.field(name), pa.ListArray.from_arrays(offsets, v))
+    return t.select(schema.names)
 
 # %% ../nbs/17_distributed.ipynb #2c2354a1
 def _merge_ledgers(dicts:list, name:str, extra:dict|None=None) -> Ledger|None:
@@ -234,13 +260,15 @@ def customer_table(transactions, texts=None, # files or folders
                    max_words:int=160, # word budget of each document
                    format:str=None, encoding:str=None, dayfirst:bool=None,
                    rows_per_bucket:int=250_000, # lines per bucket of customers
+                   scratch=None, # folder every node can read, for the canonical rows (see `read_events`); removed at the end
                   ) -> tuple:
     "(customers Dataset, transaction Ledger, text Ledger or None, cutoff, facts) from files, on the Ray cluster."
     ray = _ray()
+    import shutil
     from ray.data.expressions import col
     cleaning = dict(cleaning or {})
     min_time, max_time = cleaning.get("min_time", "1990-01-01"), cleaning.get("max_time", "auto")
-    events, metas = read_events(transactions, texts, format, encoding, dayfirst, min_time)
+    events, metas = read_events(transactions, texts, format, encoding, dayfirst, min_time, scratch)
     days = {}
     for m in metas:
         for d, n in (m.get("days") or {}).items(): days[d] = days.get(d, 0) + n
@@ -251,10 +279,13 @@ def customer_table(transactions, texts=None, # files or folders
     import pyarrow as pa
     ds = events.map_batches(lambda b: b.append_column("_bucket", pa.array((b["_h"].to_numpy() % n_buckets).astype("int64"))),
                             batch_format="pyarrow")
-    ds = ds.groupby("_bucket", num_partitions=min(n_buckets, _partitions(ray))).map_groups(
+    # a shuffle partition holds a few buckets: enough partitions that one fits a worker's memory at any size
+    parts = min(n_buckets, max(_partitions(ray), int(np.ceil(n_rows / _ROWS_PER_PARTITION))))
+    ds = ds.groupby("_bucket", num_partitions=parts).map_groups(
         _customer_rows, batch_format="pandas",
         fn_kwargs=dict(ref=ref.isoformat(), lo=lo, hi=hi, cleaning=cleaning, max_words=max_words))
     ds = ds.materialize()
+    if scratch is not None: shutil.rmtree(scratch, ignore_errors=True)
     facts = [json.loads(f) for f in ds.filter(expr=col("customer_id") == _LEDGER_ROW).select_columns(["_facts"]).to_pandas()["_facts"]]
     blank = lambda t: sum(m["blank_ids"] for m in metas if m["table"] == t)
     tx_led = _merge_ledgers([f["tx"] for f in facts], "transaction lines", {"missing customer id": blank("tx")})
@@ -265,7 +296,7 @@ def customer_table(transactions, texts=None, # files or folders
     enc = {k: v for m in metas for k, v in m["encodings"].items()}
     if enc: tx_led.note("encodings", {k: v for m in metas if m["table"] == "tx" for k, v in m["encodings"].items()})
     cur = {m["currency"] for m in metas if m["table"] == "tx"}
-    info = {"files": len(metas), "buckets": n_buckets, "date_window": [None if lo is None else lo.isoformat(), None if hi is None else hi.isoformat()],
+    info = {"files": len(metas), "buckets": n_buckets, "partitions": parts, "date_window": [None if lo is None else lo.isoformat(), None if hi is None else hi.isoformat()],
             "currency": cur.pop() if len(cur) == 1 else None,
             "buyers": sum(f["buyers"] for f in facts), "purchases": sum(f["purchases"] for f in facts)}
     if tx_led.kept == 0: raise DataError(f"no usable transaction lines: all {tx_led.n_input:,} input lines were dropped")
@@ -280,6 +311,10 @@ def customer_table(transactions, texts=None, # files or folders
             for c in ("recency_days", "tenure_days"): b = b.set_column(b.schema.get_field_index(c), c, pc.subtract(b[c], shift))
             return b
         customers = customers.map_batches(move, batch_format="pyarrow")
+    # blocks of a few thousand customers: the shuffle's partitions are uneven (and few on a small cluster), and one block
+    # is one task on one embedding actor while the others wait. Cut here, not in `embed_customers`: there the actors hold
+    # every CPU of a small cluster and the cutting task would wait for one forever
+    customers = customers.repartition(target_num_rows_per_block=_CUSTOMERS_PER_BLOCK)
     return customers.materialize(), tx_led, ev_led, cutoff, info
 
 # %% ../nbs/17_distributed.ipynb #552abd4c
@@ -294,12 +329,17 @@ class _EmbedBatch:
                              f"{fingerprint}: every node must hold the same weights")
         self.segmentation = segmentation
 
-    def __call__(self, b:pd.DataFrame) -> pd.DataFrame:
+    def __call__(self, b):
+        "`b`: an Arrow table; it stays one (only the documents are needed in Python)."
         import pyarrow as pa
-        b = b.assign(embedding=list(self.enc.encode(b["document"].astype("str").tolist())))
-        if self.segmentation is not None: return _label_batch(b, self.segmentation, keep=[])
+        X = self.enc.encode([str(d) for d in b.column("document").to_pylist()])
+        if self.segmentation is not None:
+            return _label_batch(b.select(["customer_id"] + FEATURE_COLUMNS).to_pandas().assign(embedding=list(X)),
+                                self.segmentation, keep=[])
         schema = _customer_schema(embedding=True)
-        return pa.Table.from_pandas(b[schema.names], schema=schema, preserve_index=False)
+        emb = pa.ListArray.from_arrays(pa.array(np.arange(len(X) + 1, dtype=np.int32) * X.shape[1]),
+                                       pa.array(np.ascontiguousarray(X, dtype=np.float32).ravel()))
+        return b.append_column("embedding", emb).select(schema.names).cast(schema)
 
 def embed_customers(customers, # Dataset with a `document` column
                     encoder:Encoder, # the driver's encoder (its model, max_length, cache and fingerprint are used)
@@ -314,7 +354,7 @@ def embed_customers(customers, # Dataset with a `document` column
     gpus = int(res.get("GPU", 0))
     n = actors or (gpus or max(1, int(res.get("CPU", 1))))
     cache = encoder.cache_dir if encoder.cache_dir is not None else False
-    ds = customers.map_batches(_EmbedBatch, batch_size=batch_rows, batch_format="pandas", concurrency=n,
+    ds = customers.map_batches(_EmbedBatch, batch_size=batch_rows, batch_format="pyarrow", concurrency=n,
                                num_gpus=1 if gpus else 0, num_cpus=1 if not gpus else None,
                                fn_constructor_kwargs=dict(model=encoder.model_name, max_length=encoder.max_length,
                                                           cache=str(cache) if cache else False,
@@ -323,8 +363,10 @@ def embed_customers(customers, # Dataset with a `document` column
     # materialised before anything else runs: on a small cluster the actors hold every CPU, and a task waiting for one
     # (a writer, a filter) would wait for them forever
     ds = ds.materialize()
-    if out is not None: ds.write_parquet(str(out))
-    return ds
+    if out is None: return ds
+    ds.write_parquet(str(out))
+    # read back from disk: the object store does not hold (or spill) every customer's row for the rest of the run
+    return ray.data.read_parquet(str(out), schema=_customer_schema(embedding=True))
 
 # %% ../nbs/17_distributed.ipynb #0f86a73a
 def _hash_u(ids:pd.Series, seed:int) -> np.ndarray:
@@ -340,11 +382,13 @@ def uniform_sample(ds, # Dataset with a `customer_id` column
     "The `size` customers of smallest seeded hash (all when there are fewer), sorted by customer_id."
     if size < 1: raise ValueError(f"sample size must be >= 1, got {size}")
     if n_total <= size: return ds.to_pandas().sort_values("customer_id", kind="mergesort").reset_index(drop=True)
+    import pyarrow as pa
     from ray.data.expressions import col
     rate = min(1.0, (size + 6 * np.sqrt(size) + 100) / n_total)  # a few standard deviations over: one pass, almost surely
     while True:
-        cand = ds.map_batches(lambda b: b.assign(_u=_hash_u(b["customer_id"], seed)), batch_format="pandas") \
-                 .filter(expr=col("_u") < rate).to_pandas()
+        # the hash on Arrow batches: only the candidates become pandas rows, not every customer's purchase lists
+        cand = ds.map_batches(lambda b: b.append_column("_u", pa.array(_hash_u(b.column("customer_id").to_pandas(), seed))),
+                              batch_format="pyarrow").filter(expr=col("_u") < rate).to_pandas()
         if len(cand) >= size or rate >= 1: break
         rate = min(1.0, 2 * rate)
     cand = cand.sort_values(["_u", "customer_id"], kind="mergesort").head(size).drop(columns="_u")
@@ -425,6 +469,34 @@ def _peak_rss_mb() -> float:
     "Peak resident memory of this process (the driver) so far, in MiB."
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
+class _LoggedTimer(_Timer):
+    "`_Timer` that also logs each stage as it ends (logger `custseg.distributed`, level INFO): a long run shows how far it got."
+    @contextmanager
+    def __call__(self, name):
+        with super().__call__(name): yield
+        _log.info("stage %s: %.1f s (driver peak %.0f MiB)", name, self.seconds[name], _peak_rss_mb())
+
+def _design_info(design:str, E:np.ndarray, seed:int, numeric_weight:float, at_most:int=20_000) -> dict:
+    "run.json's `design` on Ray: always taste; for 'auto', the text-structure test on (part of) the sample says what a local run would pick."
+    out = {"design": "taste", "requested": design, "text_structure": None, "value_share": None, "numeric_weight": numeric_weight,
+           "warning": None}
+    if design == "taste":
+        out["reason"] = "taste segments as asked"
+        return out
+    rows = np.sort(np.random.default_rng(seed).choice(len(E), min(at_most, len(E)), replace=False))
+    ts = out["text_structure"] = text_structure(E[rows], seed=seed)
+    if ts["silhouette"] >= WEAK_SILHOUETTE:
+        out["reason"] = (f"the documents form clusters of their own (text-only silhouette {ts['silhouette']:.2f} at k={ts['best_k']} on "
+                         f"{len(rows):,} sampled customers, >= {WEAK_SILHOUETTE}): taste segments, as a local run would choose")
+    else:
+        out["reason"] = (f"taste segments: the ray engine has no value design (text-only silhouette {ts['silhouette']:.2f} < "
+                         f"{WEAK_SILHOUETTE} on {len(rows):,} sampled customers, where a local run would choose value segments)")
+        out["warning"] = ("--design auto: the documents form no clusters of their own, so a local run would fit value segments; "
+                          "the ray engine fits taste segments (the behaviour numbers carry "
+                          f"{numeric_weight:.0%}): raise --numeric-weight, or run value segments in process on a sample")
+        warnings.warn(out["warning"], DataWarning, stacklevel=3)
+    return out
+
 def _cluster_info(ray, address) -> dict:
     res = ray.cluster_resources()
     return {"name": "ray", "ray": ray.__version__, "address": address or "local", "nodes": len(ray.nodes()),
@@ -447,6 +519,7 @@ def segment_distributed(
     model:str=None, # Hugging Face model name or folder; default: the packaged all-MiniLM-L6-v2
     n_segments="auto", k_min:int=2, k_max:int=None, method:str="kmeans", reduce:str=None, assign_noise:bool=False,
     numeric_weight:float=0.2, max_words:int=160, seed:int=0, # as for `segment_customers`
+    design:str="auto", # "auto" or "taste": taste segments either way (run.json `design` says what auto would pick in process); "value" is refused
     sample_size:int=200_000, # customers the number of segments and the Segmenter are fitted on (uniform, seeded)
     cache=True, # embedding cache, as for `Encoder`
     cleaning:dict=None, format:str=None, encoding:str=None, dayfirst:bool=None, currency:str=None,
@@ -461,19 +534,23 @@ def segment_distributed(
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
     _check_k(n_segments, k_max, method)
     if not 0 <= numeric_weight <= 1: raise ValueError(f"numeric_weight must be in [0, 1], got {numeric_weight}")
+    if design not in ("auto", "taste"):
+        raise ValueError(f"design {design!r}: the ray engine fits taste segments (text + behaviour); 'value' runs in process "
+                         "(its value model needs each customer's previous period): use design='auto' or 'taste'")
     if not (isinstance(sample_size, (int, np.integer)) and sample_size >= 3): raise ValueError(f"--sample-size must be an integer >= 3, got {sample_size!r}")
     cutoff = _as_date(cutoff, "cutoff") if cutoff is not None else None
     Segmenter(n_segments=n_segments, k_max=k_max, method=method, reduce=reduce)._check_params()
     enc = Encoder(check_model(model), cache=cache, show_progress=False)
     sources = [str(p) for p in input_files(transactions)] + ([str(p) for p in input_files(texts, "--texts")] if texts else [])
-    timer = _Timer()
+    timer = _LoggedTimer()
     with ray_session(address, num_cpus, show_progress) as ray, staged_dir(out) as tmp:
         engine = _cluster_info(ray, address)
         with timer("read_clean_features"):
             customers, tx_led, ev_led, cutoff, info = customer_table(transactions, texts, cutoff, cleaning, max_words, format,
-                                                                     encoding, dayfirst, rows_per_bucket)
+                                                                     encoding, dayfirst, rows_per_bucket, scratch=tmp/".events")
         with timer("embed"):
             embedded = embed_customers(customers, enc, out=tmp/"embeddings", actors=embed_actors)
+            del customers  # frees its blocks: everything after reads embeddings/
             n_total = embedded.count()
             if n_total < 3: raise DataError(f"only {n_total} customer(s) have history before the cutoff {cutoff.date()}; need at least 3")
             if n_segments != "auto" and n_segments >= n_total:
@@ -491,11 +568,13 @@ def segment_distributed(
             seg = Segmenter(n_segments=n_segments, k_min=min(k_min, k_max_eff), k_max=None if k_max is None else k_max_eff,
                             method=method, reduce=reduce, assign_noise=assign_noise, random_state=seed).fit(X)
             if seg.n_segments_ < 2: raise DataError(f"{method} found {seg.n_segments_} segment(s) in a sample of {len(feats)} customers")
+            design_info = _design_info(design, E, seed, numeric_weight)
             segmentation = Segmentation(model=_default_model_ref(enc), fingerprint=enc.fingerprint, max_length=enc.max_length,
                                         max_words=max_words, fuser=fuser, segmenter=seg, names={}, cutoff=cutoff.isoformat())
         with timer("assign"):
             keep = FEATURE_COLUMNS + ["document"]
-            labelled = embedded.map_batches(_label_batch, batch_format="pandas", fn_kwargs=dict(segmentation=segmentation, keep=keep)).materialize()
+            labelled = embedded.select_columns(["customer_id", "embedding"] + keep) \
+                               .map_batches(_label_batch, batch_format="pandas", fn_kwargs=dict(segmentation=segmentation, keep=keep)).materialize()
         with timer("aggregate"):
             stats = labelled.map_batches(_stats_batch, batch_format="pandas").to_pandas()
             lift = lift_from_stats(stats)
@@ -539,13 +618,14 @@ def segment_distributed(
         if enc.tokenizer is not None:
             embed_stats["unknown_tokens"] = unknown_token_rate(enc.tokenizer, docs.tolist(), max_length=enc.max_length)
         msg = warn_unknown(embed_stats.get("unknown_tokens"), enc.model_name) if embed_stats else None
+        run_warnings = [m for m in (msg, design_info.pop("warning")) if m]
         run = {
             "created": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
             "parameters": {"cutoff": cutoff.isoformat(), "previous_cutoff": None, "model": enc.model_name, "n_segments": n_segments,
                            "k_min": k_min, "k_max": k_max, "method": method, "reduce": reduce, "assign_noise": assign_noise,
-                           "numeric_weight": numeric_weight, "max_words": max_words, "seed": seed, "sources": sources,
+                           "design": design, "numeric_weight": numeric_weight, "max_words": max_words, "seed": seed, "sources": sources,
                            "currency": currency or info["currency"], "sample_size": int(sample_size)},
-            "engine": {**engine, "buckets": info["buckets"], "files": info["files"], "date_window": info["date_window"]},
+            "engine": {**engine, **{k: info[k] for k in ("buckets", "partitions", "files", "date_window")}},
             "sample": {"size": int(len(S)), "requested": int(sample_size), "of": int(n_total), "seed": seed,
                        "how": "the customers of smallest seeded hash of their id (uniform); the Segmenter and k are fitted on them"},
             "segments_parquet": (f"the fitting sample ({len(S):,} of {n_total:,} customers); every customer is in segments/"
@@ -557,7 +637,7 @@ def segment_distributed(
             "selection_reason": seg.selection_reason_,
             "k_scores": json.loads(seg.k_scores_.reset_index().to_json(orient="records")),
             "embedding": {"dim": int(E.shape[1]), "n": int(n_total), **embed_stats},
-            "migration": None, "external_scores": None, "warnings": [msg] if msg else [],
+            "design": design_info, "migration": None, "external_scores": None, "warnings": run_warnings,
             "timings_s": timer.seconds, "driver_peak_rss_mb": round(_peak_rss_mb(), 1),
         }
         res = SegmentationResult(customers=table, profiles=profiles, k_scores=seg.k_scores_, run=run, embeddings=X,
@@ -587,11 +667,11 @@ def assign_distributed(segmentation, # run folder or segmentation folder of an e
         raise DataError(f"the segmentation expects {sg.segmenter.n_features_in_} columns, but the model gives "
                         f"{enc.dim} + {len(sg.fuser.feature_names_in_)} behaviour numbers")
     sources = [str(p) for p in input_files(transactions)] + ([str(p) for p in input_files(texts, "--texts")] if texts else [])
-    timer = _Timer()
+    timer = _LoggedTimer()
     with ray_session(address, num_cpus, show_progress) as ray, staged_dir(out) as tmp:
         with timer("read_clean_features"):
             customers, tx_led, ev_led, cutoff, info = customer_table(transactions, texts, cutoff, cleaning, sg.max_words,
-                                                                     format, encoding, dayfirst, rows_per_bucket)
+                                                                     format, encoding, dayfirst, rows_per_bucket, scratch=tmp/".events")
         with timer("embed_assign"):
             labelled = embed_customers(customers, enc, actors=embed_actors, segmentation=sg)
             labelled.write_parquet(str(tmp/"assignments"))

@@ -18,6 +18,7 @@ from custseg.data import load_transactions, load_texts
 from custseg.distributed import segment_distributed, ray_session
 from custseg.pipeline import segment_customers
 from custseg.synthetic import make_synthetic
+from custseg.valueseg import WEAK_SILHOUETTE
 
 K = 5  # the planted personas of the synthetic default
 
@@ -82,6 +83,10 @@ def test_ray_run_equals_in_process(ray_local, synthetic_files, in_process, tiny_
     assert sum(p["size"] for p in profiles) == 2000
     by_seg = seg.groupby("segment")["monetary"].mean()
     for p in profiles: assert p["features"]["monetary"] == pytest.approx(by_seg[p["segment"]], rel=1e-9)
+    # design auto: taste segments on Ray, and the text-structure test on the sample agrees with the local run's choice
+    assert run["design"]["design"] == "taste" and run["design"]["requested"] == "auto"
+    local_taste = in_process.run["design"]["design"] == "taste"
+    assert (run["design"]["text_structure"]["silhouette"] >= WEAK_SILHOUETTE) == local_taste
     # the saved segmentation places the same customers in the same segments (custseg assign --engine ray)
     assert main(["assign", "--engine", "ray", "--segmentation", str(tmp_path / "run"), "--transactions", str(d / "tx"),
                  "--texts", str(d / "texts.parquet"), "--model", tiny_model, "--quiet", "--out", str(tmp_path / "assigned")]) == 0
@@ -109,3 +114,11 @@ def test_ray_sample_recovers_personas(ray_local, synthetic_files, in_process, ti
     print(f"ARI with the personas: fitted on a sample of 500 {ari_sample:.3f}, in process on all 2000 {ari_full:.3f}")
     assert ari_sample >= ari_full - 0.1, (ari_sample, ari_full)
     assert ari_sample > 0.3
+
+
+def test_ray_refuses_value_design(synthetic_files, tmp_path):
+    "The value design needs each customer's previous period, which the ray engine does not compute: refused before any data is read."
+    d, _ = synthetic_files
+    with pytest.raises(ValueError, match="value"):
+        segment_distributed(d / "tx", tmp_path / "run", design="value")
+    assert not (tmp_path / "run").exists()
