@@ -120,9 +120,9 @@ def _validate(a):
             from .distributed import input_files
             input_files(a.transactions, "--transactions"); input_files(a.texts, "--texts") if a.texts else None
             if a.command == "segment" and a.method == "rfm": raise ValueError("--method rfm runs in process; leave --engine out")
-            if getattr(a, "backend", "auto") not in ("auto", "torch"):
+            if getattr(a, "backend", "auto").startswith("onnx"):
                 raise ValueError(f"--backend {a.backend} runs in process; --engine ray encodes with torch in its actors: "
-                                 "leave --backend out")
+                                 "use --backend auto, torch or torch-bf16")
             if a.command == "segment" and a.design == "value":
                 raise ValueError("--design value runs in process (its value model needs the previous period); "
                                  "--engine ray fits taste segments: leave --design out or use --design taste")
@@ -430,7 +430,8 @@ def _ray_main(a) -> int:
           "the migration to --previous-cutoff", file=sys.stderr)
     run = segment_distributed(a.transactions, a.out, model=a.model, n_segments=a.k, k_max=a.k_max, method=a.method,
                               reduce=a.reduce, assign_noise=a.assign_noise, numeric_weight=a.numeric_weight, seed=a.seed, design=a.design,
-                              sample_size=a.sample_size, currency=a.currency, report=not a.no_report, **ray_kw)
+                              sample_size=a.sample_size, currency=a.currency, report=not a.no_report,
+                              backend=None if a.backend == "auto" else a.backend, **ray_kw)
     print(f"{run['n_customers']} customers -> {run['n_segments']} segments (fitted on a sample of {run['sample']['size']:,}); "
           f"wrote {Path(a.out)}")
     return 0

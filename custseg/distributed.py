@@ -322,8 +322,9 @@ class _EmbedBatch:
     "Ray Data actor: one Encoder, a batch of documents in, the batch with an `embedding` column out."
     def __init__(self, model:str, max_length:int, cache, fingerprint:str, batch_size:int=64,
                  segmentation:Segmentation|None=None, # when given, the batch is also placed in its segments (see `_label_batch`)
+                 backend:str="torch", # the driver's backend: a node's own default could differ (bf16 units or not)
                 ):
-        self.enc = Encoder(model, batch_size=batch_size, max_length=max_length, cache=cache, show_progress=False)
+        self.enc = Encoder(model, batch_size=batch_size, max_length=max_length, cache=cache, show_progress=False, backend=backend)
         if self.enc.fingerprint != fingerprint:
             raise ValueError(f"the model {model!r} on this node has fingerprint {self.enc.fingerprint}, the driver's has "
                              f"{fingerprint}: every node must hold the same weights")
@@ -359,7 +360,7 @@ def embed_customers(customers, # Dataset with a `document` column
                                fn_constructor_kwargs=dict(model=encoder.model_name, max_length=encoder.max_length,
                                                           cache=str(cache) if cache else False,
                                                           fingerprint=encoder.fingerprint, batch_size=encoder.batch_size,
-                                                          segmentation=segmentation))
+                                                          segmentation=segmentation, backend=encoder.backend))
     # materialised before anything else runs: on a small cluster the actors hold every CPU, and a task waiting for one
     # (a writer, a filter) would wait for them forever
     ds = ds.materialize()
@@ -522,6 +523,7 @@ def segment_distributed(
     design:str="auto", # "auto" or "taste": taste segments either way (run.json `design` says what auto would pick in process); "value" is refused
     sample_size:int=200_000, # customers the number of segments and the Segmenter are fitted on (uniform, seeded)
     cache=True, # embedding cache, as for `Encoder`
+    backend:str=None, # "torch" or "torch-bf16" (every actor uses the driver's); None: the driver's `default_backend`
     cleaning:dict=None, format:str=None, encoding:str=None, dayfirst:bool=None, currency:str=None,
     address:str=None, # Ray cluster to use; None: a local instance
     num_cpus:int=None, # local instance: worker CPUs
@@ -540,7 +542,9 @@ def segment_distributed(
     if not (isinstance(sample_size, (int, np.integer)) and sample_size >= 3): raise ValueError(f"--sample-size must be an integer >= 3, got {sample_size!r}")
     cutoff = _as_date(cutoff, "cutoff") if cutoff is not None else None
     Segmenter(n_segments=n_segments, k_max=k_max, method=method, reduce=reduce)._check_params()
-    enc = Encoder(check_model(model), cache=cache, show_progress=False)
+    if backend is not None and not backend.startswith("torch"):
+        raise ValueError(f"backend {backend!r}: the ray engine's actors encode with torch ('torch' or 'torch-bf16'); ONNX runs in process")
+    enc = Encoder(check_model(model), cache=cache, show_progress=False, backend=backend)
     sources = [str(p) for p in input_files(transactions)] + ([str(p) for p in input_files(texts, "--texts")] if texts else [])
     timer = _LoggedTimer()
     with ray_session(address, num_cpus, show_progress) as ray, staged_dir(out) as tmp:
