@@ -122,3 +122,16 @@ def test_ray_refuses_value_design(synthetic_files, tmp_path):
     with pytest.raises(ValueError, match="value"):
         segment_distributed(d / "tx", tmp_path / "run", design="value")
     assert not (tmp_path / "run").exists()
+
+
+def test_ray_actors_use_the_drivers_backend(ray_local, tiny_model, tmp_path):
+    "A backend other than this machine's default reaches every actor: else their fingerprint check fails the run."
+    from custseg.embed import Encoder, default_backend
+    make_synthetic(n_customers=300, seed=1).transactions.to_parquet(tmp_path / "tx.parquet")
+    other = "torch" if default_backend(tiny_model) == "torch-bf16" else "torch-bf16"
+    run = segment_distributed(tmp_path / "tx.parquet", tmp_path / "run", model=tiny_model, n_segments=3, backend=other,
+                              report=False)
+    assert run["model_fingerprint"] == Encoder(tiny_model, backend=other).fingerprint
+    assert run["model_fingerprint"] != Encoder(tiny_model, backend=default_backend(tiny_model)).fingerprint
+    with pytest.raises(ValueError, match="ONNX runs in process"):
+        segment_distributed(tmp_path / "tx.parquet", tmp_path / "run2", model=tiny_model, backend="onnx")
