@@ -24,8 +24,8 @@ from .data import clean_transactions, clean_texts
 from .features import customer_features, customer_documents, default_cutoff, FEATURE_COLUMNS
 from .labels import value_tier_labels, churn_labels, read_labels, align_labels, split_customers, read_labelled_texts
 from .finetune import FinetuneConfig, finetune, evaluate, _METHODS
-from .report import render_report
 from .privacy import pseudonymise_ids, scrub_series
+from .memory import release_memory
 from .evaluate import evaluate_segments, segment_value_dict, rfm_result
 
 # %% ../nbs/09_cli.ipynb #1b4be300
@@ -33,7 +33,10 @@ def _finish(res:SegmentationResult, out, report:bool) -> Path:
     "Write the run and its report into a staging folder that replaces `out` only when both are complete."
     with staged_dir(out) as tmp:
         res.save(tmp, staged=False)
-        if report: render_report(tmp, record_as=out)
+        if report:
+            from custseg.report import render_report  # nbconvert: 2-4 s and ~30 MiB to import, only for a report
+            release_memory()  # the report's kernel is a second process: this one hands back what the run freed first
+            render_report(tmp, record_as=out)
     return Path(out)
 
 def run_demo(out, # run folder to write
@@ -64,7 +67,8 @@ def run_files(transactions, # one or more transaction files (CSV, Parquet, Excel
     paths = [transactions] if isinstance(transactions, (str, Path)) else list(transactions)
     tx = load_transactions(paths, format=format, encoding=encoding, dayfirst=dayfirst)
     ev = load_texts(texts, encoding=encoding, dayfirst=dayfirst) if texts else None
-    res = segment_customers(tx, ev, sources=[str(p) for p in paths] + [str(t) for t in (texts or [])], **kwargs)
+    # the frames are this function's own: segment_customers empties them once cleaned (memory for the later stages)
+    res = segment_customers(tx, ev, sources=[str(p) for p in paths] + [str(t) for t in (texts or [])], consume=True, **kwargs)
     _finish(res, out, report)
     return res
 

@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from tqdm.auto import tqdm  # a widget bar in JupyterLab (ipywidgets), text elsewhere
 
 from .data import DataError
+from .memory import MemoryGuard, release_memory
 
 # %% auto #0
 __all__ = ['BACKENDS', 'INT8_EXCLUDE', 'default_model', 'check_model', 'onnx_available', 'cpu_has_bf16', 'default_backend',
@@ -269,7 +270,8 @@ class Encoder:
 
     def __init__(self,
                  model:str|Path|None=None, # Hugging Face name or local folder; None: the packaged all-MiniLM-L6-v2
-                 batch_size:int=64, # texts per forward pass
+                 batch_size:int=64, # texts per forward pass at most
+                 max_batch_tokens:int|None=None, # padded tokens per forward pass at most (bounds activation memory); None: 4096 on CPU, no bound on GPU
                  max_length:int=256, # tokens per text; longer texts are truncated (MiniLM was trained with 256)
                  device:str|None=None, # "cpu", "cuda", "cuda:1", ...; None: CUDA when available
                  half:bool|None=None, # float16 weights; None: on CUDA only
@@ -279,9 +281,11 @@ class Encoder:
                  backend:str|None=None, # "torch", "torch-bf16" (bfloat16 autocast), "onnx" (ONNX Runtime, float32) or "onnx-int8" (dynamic int8 weights); ONNX on CPU only; None: `default_backend`
                 ):
         if batch_size < 1: raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if max_batch_tokens is not None and max_batch_tokens < 1: raise ValueError(f"max_batch_tokens must be >= 1, got {max_batch_tokens}")
         if max_length < 2: raise ValueError(f"max_length must be >= 2, got {max_length}")
         self.model_name = str(model) if model is not None else default_model()
         self.batch_size, self.max_length, self.show_progress, self.normalize = batch_size, max_length, show_progress, normalize
+        self.max_batch_tokens = max_batch_tokens
         import torch  # imported here, not with the module: reading a run (reports) never needs it
         self.device = torch.device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
         self.backend = backend if backend is not None else default_backend(self.model_name, self.device.type)
@@ -304,7 +308,7 @@ class Encoder:
         if self.fingerprint == fingerprint: return self
         others = [b for b in BACKENDS if b != self.backend and (b.startswith("torch") or (self.device.type == "cpu" and onnx_available()))]
         for b in others:
-            e = Encoder(self.model_name, batch_size=self.batch_size, max_length=self.max_length, device=str(self.device),
+            e = Encoder(self.model_name, batch_size=self.batch_size, max_batch_tokens=self.max_batch_tokens, max_length=self.max_length, device=str(self.device),
                         half=self.half if b == "torch" else False, cache=self.cache_dir if self.cache_dir is not None else False,
                         show_progress=self.show_progress, normalize=self.normalize, backend=b)
             if e.fingerprint == fingerprint: return e
@@ -349,6 +353,12 @@ class Encoder:
         limits = [self.max_length, getattr(model.config, "max_position_embeddings", None) or math.inf]
         if tok.model_max_length and tok.model_max_length < 1e6: limits.append(tok.model_max_length)
         self._max_tokens = int(min(limits))
+
+    def unload(self) -> Encoder:
+        "Free the model's weights and tokenizer (they load again on next use, the same files): for long gaps between encodes."
+        self._model = self._tokenizer = None
+        release_memory()
+        return self
 
     @property
     def tokenizer(self):
@@ -410,20 +420,32 @@ class Encoder:
             m = mask.unsqueeze(-1).to(hidden.dtype)
             return ((hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)).cpu().numpy()
 
+    def _batches(self, lengths:list) -> list:
+        "Positions of each forward pass, longest texts first: at most `batch_size` texts and `max_batch_tokens` padded tokens."
+        budget = self.max_batch_tokens or (4096 if self.device.type == "cpu" else math.inf)
+        order = sorted(range(len(lengths)), key=lambda j: -lengths[j])  # stable: ties keep the (char length, text) order
+        out, b = [], 0
+        while b < len(order):
+            n = max(1, min(self.batch_size, int(budget // max(lengths[order[b]], 1))))  # the first is the widest
+            out.append(order[b:b+n]); b += n
+        return out
+
     def _embed_chunks(self, texts:list):
         "Yield (positions, vectors) chunk by chunk for `texts` (unique strings), in a deterministic order."
         self._load()
         order = sorted(range(len(texts)), key=lambda i: (-len(texts[i]), texts[i]))
         step = self.batch_size * self._CHUNK_BATCHES
+        # activations of every shape are freed into the heap batch after batch: hand them back once they pile up
+        if self.device.type == "cpu": release_memory()  # the guard's bound starts from what is really in use
+        guard = MemoryGuard(grow_mib=150) if self.device.type == "cpu" else (lambda: None)
         for s in range(0, len(order), step):
             pos = order[s:s+step]
             ids = self._tokenizer([texts[i] for i in pos], truncation=True, max_length=self._max_tokens, padding=False,
                                   return_attention_mask=False, return_token_type_ids=False)["input_ids"]
-            within = sorted(range(len(pos)), key=lambda j: -len(ids[j]))  # stable: ties keep the (char length, text) order
             out = np.empty((len(pos), self.dim), dtype=np.float32)
-            for b in range(0, len(within), self.batch_size):
-                js = within[b:b+self.batch_size]
+            for js in self._batches([len(x) for x in ids]):
                 out[js] = self._forward([ids[j] for j in js])
+                guard()
             yield pos, out
 
     def encode(self,
@@ -448,6 +470,7 @@ class Encoder:
                     vecs.update(new)
                     if self._cache is not None: self._cache.put(fp, new)
                     bar.update(len(pos))
+            if self.device.type == "cpu": release_memory()  # the last batches' activations: not the next step's memory
         self.last_stats = {"n": len(texts), "unique": len(uniq), "cached": len(uniq) - len(missing) - reused, "computed": len(missing)}
         if known is not None: self.last_stats["reused"] = reused
         if not texts: return np.zeros((0, self.dim), dtype=np.float32)

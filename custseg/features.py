@@ -52,8 +52,11 @@ def default_cutoff(transactions:pd.DataFrame, # canonical transactions
 def _as_cutoff(transactions, cutoff) -> pd.Timestamp:
     return default_cutoff(transactions) if cutoff is None else pd.Timestamp(cutoff)
 
-def _before(df:pd.DataFrame, cutoff:pd.Timestamp) -> pd.DataFrame:
-    return df[(df["time"] < cutoff).to_numpy()]
+def _before(df:pd.DataFrame, cutoff:pd.Timestamp, columns:list=None) -> pd.DataFrame:
+    "Rows before `cutoff`; only `columns` (those present) when given: a million-line frame is not copied for columns no one reads."
+    if columns is not None: df = df[[c for c in df.columns if c in columns]]  # copy-on-write: no data copied
+    keep = (df["time"] < cutoff).to_numpy()
+    return df if keep.all() else df[keep]
 
 def _order_keys(tx:pd.DataFrame) -> np.ndarray:
     "Order ids; a line without one is taken to be its customer's order at that time."
@@ -122,7 +125,7 @@ def customer_features(transactions:pd.DataFrame, # canonical transactions; `is_c
     "Behaviour numbers (`FEATURE_COLUMNS`) per customer with a line before `cutoff`, indexed by sorted customer_id."
     _check(transactions, _TX_NEEDED, "transactions")
     cutoff = _as_cutoff(transactions, cutoff)
-    tx = _before(transactions, cutoff)
+    tx = _before(transactions, cutoff, _TX_NEEDED + ["product_id", "description", "is_cancellation"])
     cust, ids = _customer_codes(tx)
     n = len(ids)
     canc = _is_cancellation(tx); buy = ~canc
@@ -171,12 +174,12 @@ def _join_ranked(cust:np.ndarray, item, rank:np.ndarray, n_keep:int, sep:str, n:
 
 def _product_sections(tx:pd.DataFrame, cust:np.ndarray, n:int, n_top:int, n_recent:int) -> tuple[pd.Series, pd.Series]:
     buy = ~_is_cancellation(tx)
-    na = pd.Series(pd.NA, index=tx.index, dtype="str")
-    desc = tx["description"].astype("str") if "description" in tx else na
-    pid = tx["product_id"].astype("str") if "product_id" in tx else na
-    label = desc.where(desc.str.strip().str.len().fillna(0).to_numpy() > 0, "product " + pid)
     item = buy & ~is_non_product(tx)  # postage, fees and adjustments say nothing about taste
-    lab, names = _norm_labels(label.to_numpy()[item])
+    na = pd.Series(pd.NA, index=tx.index[item], dtype="str")
+    desc = tx["description"][item].astype("str") if "description" in tx else na  # labels of product lines only
+    pid = tx["product_id"][item].astype("str") if "product_id" in tx else na
+    label = desc.where(desc.str.strip().str.len().fillna(0).to_numpy() > 0, "product " + pid)
+    lab, names = _norm_labels(label.to_numpy())
     df = pd.DataFrame({"c": cust[item], "l": lab, "t": _ns(tx["time"])[item]})
     df = df[df.l >= 0]
     agg = df.groupby(["c", "l"], sort=False).agg(n=("t", "size"), last=("t", "max"))
@@ -230,7 +233,7 @@ def customer_documents(transactions:pd.DataFrame, # canonical transactions
     _check(transactions, _TX_NEEDED, "transactions")
     if max_words < 1: raise ValueError(f"max_words must be >= 1, got {max_words!r}")
     cutoff = _as_cutoff(transactions, cutoff)
-    tx = _before(transactions, cutoff)
+    tx = _before(transactions, cutoff, ["customer_id", "time", "quantity", "is_cancellation", "product_id", "description"])
     cust, ids = _customer_codes(tx)
     most, recent = _product_sections(tx, cust, len(ids), n_top, n_recent)
     doc = most

@@ -27,6 +27,7 @@ from .explain import segment_rules, explain_customers, transition_matrix, transi
 from .language import unknown_token_rate, warn_unknown
 from .privacy import pseudonymise_ids
 from .valueseg import ValueFuser, choose_design, value_k_table
+from .memory import release_memory, rss_mib, peak_rss_mib
 
 
 # %% ../nbs/07_pipeline.ipynb #92b1704d
@@ -353,15 +354,17 @@ def _check_fuser(d:dict, f:Path) -> dict:
 
 # %% ../nbs/07_pipeline.ipynb #4cbb417f
 class _Timer:
-    "Wall-clock seconds per named stage, and this process's CPU seconds (all threads; on a shared machine less noisy than wall time)."
-    def __init__(self): self.seconds, self.cpu_seconds = {}, {}
+    "Wall-clock seconds per named stage, this process's CPU seconds (all threads; on a shared machine less noisy than wall time) and resident MiB after it."
+    def __init__(self): self.seconds, self.cpu_seconds, self.memory_mib = {}, {}, {}
     def __call__(self, name):
         timer = self
         class _Stage:
             def __enter__(s): s.t0, s.c0 = time.perf_counter(), time.process_time()
             def __exit__(s, *a):
+                release_memory()  # what the stage freed goes back to the OS: the next one starts from what is in use
                 timer.seconds[name] = round(time.perf_counter() - s.t0, 3)
                 timer.cpu_seconds[name] = round(time.process_time() - s.c0, 3)
+                timer.memory_mib[name] = round(rss_mib())
         return _Stage()
 
 def _default_model_ref(enc:Encoder) -> str|None:
@@ -416,6 +419,7 @@ def segment_customers(
     sources:list=None, # input file names, recorded in run.json
     cleaning:dict=None, # plausibility bounds for `clean_transactions` (min_time, max_time, max_quantity, max_unit_price)
     currency:str=None, # ISO code of the amounts shown in reports; None: what `load_transactions` found in the format, else none
+    consume:bool=False, # empty `transactions` and `texts` once cleaned (frees their memory; for callers that do not use them again)
 ) -> SegmentationResult:
     "Clean, featurise, embed, segment and explain customers; returns a `SegmentationResult`."
     _check_k(n_segments, k_max, method)
@@ -423,6 +427,7 @@ def segment_customers(
     cutoff = _as_date(cutoff, "cutoff") if cutoff is not None else None
     if previous_cutoff is not None: _previous(previous_cutoff, cutoff or pd.Timestamp("2000-01-01"))  # parses, or says why
     timer = _Timer()
+    currency = currency or transactions.attrs.get("currency")
     with timer("clean"):
         tx, tx_ledger = clean_transactions(transactions, **(cleaning or {}))
         ev, ev_ledger = clean_texts(texts) if texts is not None and len(texts) else (None, None)
@@ -434,6 +439,8 @@ def segment_customers(
         # kept in spend (they are money), left out of products and documents: counted so a reader sees how many
         tx_ledger.note("non-product lines (postage, fees, adjustments; in spend, not in products or documents)",
                        int(is_non_product(tx).sum()))
+        if consume:  # the raw frames are not read again: their columns go now, not when the caller's run ends
+            for df in [transactions] + ([texts] if texts is not None else []): df.drop(columns=list(df.columns), inplace=True)
     with timer("features"):
         feats = customer_features(tx, cutoff=cutoff)
         docs = customer_documents(tx, ev, cutoff=cutoff, max_words=max_words)
@@ -449,6 +456,8 @@ def segment_customers(
             embed_stats["unknown_tokens"] = unknown_token_rate(enc.tokenizer, docs.tolist(), max_length=getattr(enc, "max_length", 256))
             msg = warn_unknown(embed_stats["unknown_tokens"], getattr(enc, "model_name", "the model"))
             if msg: warnings_.append(msg)
+        # our own encoder's weights are not needed until migration (if asked): clustering and profiling get the memory
+        if encoder is None and hasattr(enc, "unload"): enc.unload()
         chosen = choose_design(text_emb, tx, cutoff, design=design, seed=seed, numeric_weight=numeric_weight)
         if chosen["design"] == "value":  # two value scores learned on the previous period + text, stated variance shares
             fuser = ValueFuser(chosen["model"]).fit(text_emb, feats[FEATURE_COLUMNS])
@@ -525,7 +534,7 @@ def segment_customers(
                        "model": getattr(enc, "model_name", model), "n_segments": n_segments, "k_min": k_min, "k_max": k_max,
                        "method": method, "reduce": reduce, "assign_noise": assign_noise, "design": design, "numeric_weight": numeric_weight,
                        "max_words": max_words, "seed": seed, "sources": sources or [],
-                       "currency": currency or transactions.attrs.get("currency")},
+                       "currency": currency},
         "model_fingerprint": enc.fingerprint,
         "device": str(getattr(enc, "device", "cpu")),
         "versions": package_versions(),
@@ -545,6 +554,8 @@ def segment_customers(
         "warnings": warnings_,
         "timings_s": timer.seconds,
         "cpu_s": timer.cpu_seconds,
+        # resident memory after each stage, and the process's peak (in a notebook: the kernel's, since it started)
+        "memory_mib": {"after_stage": timer.memory_mib, "peak": round(peak_rss_mib())},
     }
     return SegmentationResult(customers=customers, profiles=profiles, k_scores=k_scores, run=run, embeddings=X,
                               segmentation=segmentation)

@@ -288,9 +288,9 @@ def test_no_report_leaves_no_stale_report(tmp_path, tiny_model, capsys):
 def test_a_run_killed_half_way_leaves_the_old_folder(tmp_path, tiny_model, capsys, monkeypatch):
     out = fit(tmp_path, tiny_model, capsys)
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    import custseg.cli
+    import custseg.report  # the CLI imports it when a report is asked for
     def killed(*a, **k): raise KeyboardInterrupt("killed while rendering the report")
-    monkeypatch.setattr(custseg.cli, "render_report", killed)
+    monkeypatch.setattr(custseg.report, "render_report", killed)
     with pytest.raises(KeyboardInterrupt):
         main(["segment", "--transactions", str(put(tmp_path, orders(n_customers=15), "other.csv")), "--model", tiny_model,
               "--k", "3", "--previous-cutoff", "none", "--no-cache", "--quiet", "--out", str(out)])
