@@ -440,7 +440,8 @@ def segment_customers(
         tx_ledger.note("non-product lines (postage, fees, adjustments; in spend, not in products or documents)",
                        int(is_non_product(tx).sum()))
         if consume:  # the raw frames are not read again: their columns go now, not when the caller's run ends
-            for df in [transactions] + ([texts] if texts is not None else []): df.drop(columns=list(df.columns), inplace=True)
+            for df in [transactions] + ([texts] if texts is not None else []):
+                for c in list(df.columns): del df[c]  # in place (drop's inplace= is deprecated)
     with timer("features"):
         feats = customer_features(tx, cutoff=cutoff)
         docs = customer_documents(tx, ev, cutoff=cutoff, max_words=max_words)
