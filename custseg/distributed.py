@@ -4,7 +4,7 @@
 
 # %% ../nbs/17_distributed.ipynb #4623b367
 from __future__ import annotations
-import json, logging, os, resource, time, warnings
+import json, logging, os, time, warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from .explain import segment_rules, explain_customers
 from .language import vectorizer_args, unknown_token_rate, warn_unknown, TOKEN_PATTERN
 from .privacy import pseudonymise_ids
 from .valueseg import text_structure, WEAK_SILHOUETTE
+from .memory import peak_rss_mib
 from .pipeline import (Segmentation, SegmentationResult, staged_dir, write_json, package_versions, _Timer,
                               _default_model_ref, _check_k, _as_date, _as_text)
 
@@ -466,16 +467,12 @@ def terms_from_parts(parts:pd.DataFrame, # summed (segment, term, count, docs) r
     return terms_from_counts(C, vocab, np.asarray(segs), top_n)
 
 # %% ../nbs/17_distributed.ipynb #073905f8
-def _peak_rss_mb() -> float:
-    "Peak resident memory of this process (the driver) so far, in MiB."
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
 class _LoggedTimer(_Timer):
     "`_Timer` that also logs each stage as it ends (logger `custseg.distributed`, level INFO): a long run shows how far it got."
     @contextmanager
     def __call__(self, name):
         with super().__call__(name): yield
-        _log.info("stage %s: %.1f s (driver peak %.0f MiB)", name, self.seconds[name], _peak_rss_mb())
+        _log.info("stage %s: %.1f s (driver peak %.0f MiB)", name, self.seconds[name], peak_rss_mib())
 
 def _design_info(design:str, E:np.ndarray, seed:int, numeric_weight:float, at_most:int=20_000) -> dict:
     "run.json's `design` on Ray: always taste; for 'auto', the text-structure test on (part of) the sample says what a local run would pick."
@@ -642,7 +639,7 @@ def segment_distributed(
             "k_scores": json.loads(seg.k_scores_.reset_index().to_json(orient="records")),
             "embedding": {"dim": int(E.shape[1]), "n": int(n_total), **embed_stats},
             "design": design_info, "migration": None, "external_scores": None, "warnings": run_warnings,
-            "timings_s": timer.seconds, "driver_peak_rss_mb": round(_peak_rss_mb(), 1),
+            "timings_s": timer.seconds, "driver_peak_rss_mb": round(peak_rss_mib(), 1),
         }
         res = SegmentationResult(customers=table, profiles=profiles, k_scores=seg.k_scores_, run=run, embeddings=X,
                                  segmentation=segmentation)
@@ -684,6 +681,6 @@ def assign_distributed(segmentation, # run folder or segmentation folder of an e
                      "cutoff": cutoff.isoformat(), "n_customers": int(counts["count()"].sum()),
                      "segments": dict(zip(counts["segment_name"], counts["count()"].astype(int).tolist())),
                      "ledger": {"transactions": tx_led.to_dict(), "texts": ev_led.to_dict() if ev_led else None},
-                     "versions": package_versions(), "timings_s": timer.seconds, "driver_peak_rss_mb": round(_peak_rss_mb(), 1)}
+                     "versions": package_versions(), "timings_s": timer.seconds, "driver_peak_rss_mb": round(peak_rss_mib(), 1)}
         write_json(tmp/"assign.json", info_json)
     return info_json

@@ -10,7 +10,6 @@ import json
 import logging
 import math
 import os
-import resource
 import shutil
 import tempfile
 import time
@@ -27,6 +26,7 @@ from tqdm.auto import tqdm  # a widget bar in JupyterLab (ipywidgets), text else
 
 from .data import DataError
 from .embed import default_model
+from .memory import peak_rss_mib
 
 _log = logging.getLogger(__name__)
 
@@ -432,7 +432,7 @@ def _signature(cfg:FinetuneConfig, model_name:str, docs:pd.Series, y:pd.Series, 
 
 def _peak_memory_mb(device) -> float|None:
     if device.type == "cuda": return torch.cuda.max_memory_allocated(device) / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB; the whole process's peak RSS
+    return peak_rss_mib()  # the whole process's peak RSS
 
 def _metrics(y_true:np.ndarray, y_pred:np.ndarray, n_classes:int) -> dict:
     labels = list(range(n_classes))

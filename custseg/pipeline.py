@@ -458,7 +458,7 @@ def segment_customers(
             msg = warn_unknown(embed_stats["unknown_tokens"], getattr(enc, "model_name", "the model"))
             if msg: warnings_.append(msg)
         # our own encoder's weights are not needed until migration (if asked): clustering and profiling get the memory
-        if encoder is None and hasattr(enc, "unload"): enc.unload()
+        if encoder is None: enc.unload()
         chosen = choose_design(text_emb, tx, cutoff, design=design, seed=seed, numeric_weight=numeric_weight)
         if chosen["design"] == "value":  # two value scores learned on the previous period + text, stated variance shares
             fuser = ValueFuser(chosen["model"]).fit(text_emb, feats[FEATURE_COLUMNS])
