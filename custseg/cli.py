@@ -127,9 +127,6 @@ def _validate(a):
             if getattr(a, "backend", "auto").startswith("onnx"):
                 raise ValueError(f"--backend {a.backend} runs in process; --engine ray encodes with torch in its actors: "
                                  "use --backend auto, torch or torch-bf16")
-            if a.command == "segment" and a.design == "value":
-                raise ValueError("--design value runs in process (its value model needs the previous period); "
-                                 "--engine ray fits taste segments: leave --design out or use --design taste")
             if a.command == "segment" and a.sample_size < 3: raise ValueError(f"--sample-size must be at least 3, got {a.sample_size}")
         else: _input_files(a.transactions, "--transactions"); _input_files(a.texts, "--texts")
         a.cleaning = _cleaning(a)
@@ -429,9 +426,9 @@ def _ray_main(a) -> int:
               + f"; wrote {Path(a.out)}")
         return 0
     # the migration to an earlier cutoff is not computed on Ray (it would embed every customer twice); say so, not silently
-    print("custseg: note: --engine ray fits taste segments (text + behaviour; with --design auto, run.json's design says "
-          "whether a local run would have chosen value segments) and skips "
-          "the migration to --previous-cutoff", file=sys.stderr)
+    if str(a.previous_cutoff).lower() != "none":
+        print("custseg: note: --engine ray skips the migration to --previous-cutoff (it would embed every customer twice)",
+              file=sys.stderr)
     run = segment_distributed(a.transactions, a.out, model=a.model, n_segments=a.k, k_max=a.k_max, method=a.method,
                               reduce=a.reduce, assign_noise=a.assign_noise, numeric_weight=a.numeric_weight, seed=a.seed, design=a.design,
                               sample_size=a.sample_size, currency=a.currency, report=not a.no_report,
@@ -530,7 +527,9 @@ def run_evaluate_segments(run_dir, # a run folder written by `custseg segment` (
     run = json.loads(f.read_text(encoding="utf-8"))
     cutoff = run.get("parameters", {}).get("cutoff")
     if not cutoff: raise DataError(f"--run {d}: run.json has no parameters.cutoff")
-    seg = pd.read_parquet(d/"segments.parquet", columns=["customer_id", "segment"]).set_index("customer_id")["segment"]
+    # a run on Ray has every customer in segments/ (segments.parquet is its fitting sample): score them all
+    every = d/"segments" if (d/"segments").is_dir() else d/"segments.parquet"
+    seg = pd.read_parquet(every, columns=["customer_id", "segment"]).set_index("customer_id")["segment"]
     paths = [transactions] if isinstance(transactions, (str, Path)) else list(transactions)
     tx = clean_transactions(load_transactions(paths, format=format, encoding=encoding, dayfirst=dayfirst), **(cleaning or {}))[0]
     label = "custseg --method rfm" if run.get("parameters", {}).get("method") == "rfm" else "custseg"

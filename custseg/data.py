@@ -150,17 +150,31 @@ def _read_text(path:Path, ext:str, compression:str|None, encoding:str|None=None)
     df.attrs["encoding"] = enc
     return df
 
+def _read_row_groups(path:Path, row_groups:tuple) -> pd.DataFrame:
+    "Row groups [first, stop) of a Parquet file; `attrs['first_row']`: the file row the first of them starts at."
+    import pyarrow.parquet as pq
+    f = pq.ParquetFile(path)
+    first, stop = row_groups
+    if not 0 <= first < stop <= f.num_row_groups:
+        raise DataError(f"{path}: row groups {first}..{stop - 1} asked, the file has {f.num_row_groups}")
+    df = f.read_row_groups(range(first, stop)).to_pandas()
+    df.attrs["first_row"] = sum(f.metadata.row_group(i).num_rows for i in range(first))
+    return df
+
 def read_table(path:str|Path, # .csv/.tsv/.txt (optionally .gz), .parquet, .xlsx or .xls
                sheet:str|int|None=None, # Excel sheet name or number; the first sheet when None
                encoding:str|None=None, # text files: a Python codec name; None: detected (see `detect_encoding`)
+               row_groups:tuple|None=None, # Parquet only: (first, stop) row groups, for reading one large file in parts
               ) -> pd.DataFrame:
     "Read a data file as it is; `DataError` when it is missing, unsupported, unreadable or has no rows."
     path = Path(path)
     if not path.is_file(): raise DataError(f"{path}: file not found")
     ext, compression = _split_ext(path)
+    if row_groups is not None and (ext != ".parquet" or compression):
+        raise DataError(f"{path}: row groups are a Parquet notion; this file is read whole")
     try:
         if ext in _TEXT_EXTS: df = _read_text(path, ext, compression, encoding)
-        elif ext == ".parquet" and not compression: df = pd.read_parquet(path)
+        elif ext == ".parquet" and not compression: df = pd.read_parquet(path) if row_groups is None else _read_row_groups(path, row_groups)
         elif ext in (".xlsx", ".xls") and not compression: df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet)
         else:
             raise DataError(f"{path}: unsupported file type {''.join(path.suffixes)!r}; "
@@ -277,11 +291,11 @@ def _as_number(raw:pd.Series, file, src:str, canon:str) -> pd.Series:
         bad = (s.notna() & v.isna()).to_numpy()
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise _bad(file, src, canon, i, raw.iloc[i], "not a number")
+            raise _bad(file, src, canon, raw.index[i], raw.iloc[i], "not a number")
     inf = np.isinf(v.to_numpy())  # "inf" parses as a number, and would poison every sum it enters
     if inf.any():
         i = int(np.flatnonzero(inf)[0])
-        raise _bad(file, src, canon, i, raw.iloc[i], f"not a finite number ({int(inf.sum())} such rows)")
+        raise _bad(file, src, canon, raw.index[i], raw.iloc[i], f"not a finite number ({int(inf.sum())} such rows)")
     return v
 
 # n/n/yyyy dates (any of / . - as separator), optionally followed by a time: the only layout whose
@@ -349,7 +363,7 @@ def _as_time(raw:pd.Series, file, src:str, canon:str, formats:tuple=(),
     if t is None or bad.any():
         first = orig[int(np.flatnonzero(bad)[0])] if t is not None else orig.iloc[0]
         i = int(np.flatnonzero(s.to_numpy(dtype=object) == first)[0])
-        raise _bad(file, src, canon, i, raw.iloc[i], "cannot parse as a date")
+        raise _bad(file, src, canon, raw.index[i], raw.iloc[i], "cannot parse as a date")
     vals = t.astype(TIME_DTYPE).to_numpy()
     out = np.full(len(s), np.datetime64("NaT"), dtype=TIME_DTYPE)
     ok = codes >= 0
@@ -369,7 +383,9 @@ def _to_canonical(raw:pd.DataFrame, spec:FormatSpec, file, out_cols:list[str], d
         want = ", ".join(" or ".join(repr(s) for s in spec.sources(c)) for c in missing)
         raise DataError(f"{file}: missing required column(s) {want} for format {spec.name!r}; "
                         f"columns present: {list(raw.columns)}")
-    raw = raw.reset_index(drop=True)
+    # rows labelled by their place in the file (errors and `source_row` say it), also for a part of a file (`read_table`'s row groups)
+    first = raw.attrs.get("first_row", 0)
+    raw = raw.set_axis(pd.RangeIndex(first, first + len(raw)))
     out = {}
     for canon, src in picked.items():
         col = raw[src]
@@ -379,13 +395,19 @@ def _to_canonical(raw:pd.DataFrame, spec:FormatSpec, file, out_cols:list[str], d
         elif canon in _TIME_COLS: out[canon] = _as_time(col, file, src, canon, spec.time_formats, dayfirst)
     df = pd.DataFrame(out, index=raw.index)
     if spec.derive is not None: df = spec.derive(df)
-    df = df[out_cols].assign(source=Path(file).name, source_row=np.arange(len(df), dtype="int64"))
+    df = df[out_cols].assign(source=Path(file).name, source_row=raw.index.to_numpy("int64"))
     return df
 
 def _paths(paths) -> list[Path]:
     ps = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if not ps: raise DataError("no input files given")
     return [Path(p) for p in ps]
+
+def _one_if_parts(paths, row_groups) -> list[Path]:
+    "`_paths`, and only one of them when a part of a file (row groups) is asked."
+    ps = _paths(paths)
+    if row_groups is not None and len(ps) != 1: raise ValueError(f"row_groups reads part of one file; got {len(ps)} files")
+    return ps
 
 # %% ../nbs/01_data.ipynb #36b960ca
 def load_transactions(paths:str|Path|Iterable, # one file or several (e.g. both Online Retail years)
@@ -394,13 +416,14 @@ def load_transactions(paths:str|Path|Iterable, # one file or several (e.g. both 
                       sheet:str|int|None=None, # Excel sheet, passed to `read_table`
                       encoding:str|None=None, # text files' encoding, passed to `read_table`; None: detected
                       dayfirst:bool|None=None, # n/n/yyyy dates: True day first, False month first; None: from the data or the format
+                      row_groups:tuple|None=None, # one Parquet file's row groups (first, stop) only; `source_row` still counts from the file's start
                      ) -> pd.DataFrame:
     "Canonical transactions from one or more files, plus `source` and `source_row`; nothing is dropped."
     if format is not None and format not in FORMATS:
         raise DataError(f"unknown format {format!r}; known: {list(FORMATS)}")
     frames, encodings, currencies = [], {}, set()
-    for p in _paths(paths):
-        raw = read_table(p, sheet=sheet, encoding=encoding)
+    for p in _one_if_parts(paths, row_groups):
+        raw = read_table(p, sheet=sheet, encoding=encoding, row_groups=row_groups)
         if "encoding" in raw.attrs: encodings[str(p)] = raw.attrs["encoding"]
         if columns: raw = raw.rename(columns=columns)
         spec = FORMATS[format or detect_format(raw, p)]
@@ -421,11 +444,12 @@ def load_texts(paths:str|Path|Iterable, # one file or several
                sheet:str|int|None=None, # Excel sheet, passed to `read_table`
                encoding:str|None=None, # text files' encoding, passed to `read_table`; None: detected
                dayfirst:bool|None=None, # n/n/yyyy dates: True day first, False month first; None: from the data
+               row_groups:tuple|None=None, # as for `load_transactions`
               ) -> pd.DataFrame:
     "Canonical text events from one or more files, plus `source` and `source_row`; nothing is dropped."
     frames, encodings = [], {}
-    for p in _paths(paths):
-        raw = read_table(p, sheet=sheet, encoding=encoding)
+    for p in _one_if_parts(paths, row_groups):
+        raw = read_table(p, sheet=sheet, encoding=encoding, row_groups=row_groups)
         if "encoding" in raw.attrs: encodings[str(p)] = raw.attrs["encoding"]
         if columns: raw = raw.rename(columns=columns)
         df = _to_canonical(raw, _TEXT_SPEC, p, [c for c in TEXT_COLUMNS if c in raw.columns], dayfirst)

@@ -17,7 +17,7 @@ __all__ = ['ray_available', 'ray_session', 'input_files', 'read_events', 'window
 
 # %% ../nbs/17_distributed.ipynb #47fc95d6
 from .data import (DataError, Ledger, load_transactions, load_texts, clean_transactions, clean_texts, date_window,
-                          TRANSACTION_COLUMNS, TEXT_COLUMNS, TIME_DTYPE, DataWarning, _blank)
+                          TRANSACTION_COLUMNS, TEXT_COLUMNS, TIME_DTYPE, _blank)
 from .features import customer_features, customer_documents, FEATURE_COLUMNS, DOCUMENT_WORDS, is_non_product
 from .embed import Encoder, FeatureFuser, check_model
 from .cluster import Segmenter
@@ -25,10 +25,10 @@ from .profile import profile_segments, name_segments, terms_from_counts, map_2d,
 from .explain import segment_rules, explain_customers
 from .language import vectorizer_args, unknown_token_rate, warn_unknown, TOKEN_PATTERN
 from .privacy import pseudonymise_ids
-from .valueseg import text_structure, WEAK_SILHOUETTE
+from .valueseg import DESIGNS, VALUE_OUTCOMES, VALUE_HORIZON_DAYS, ValueFuser, choose_design, value_training_rows
 from .memory import peak_rss_mib
 from .pipeline import (Segmentation, SegmentationResult, staged_dir, write_json, package_versions, _Timer,
-                              _default_model_ref, _check_k, _as_date, _as_text)
+                              fit_segmenter, design_record, _default_model_ref, _check_k, _as_date, _as_text)
 
 # %% ../nbs/17_distributed.ipynb #fdd6bb8c
 def ray_available() -> bool:
@@ -48,6 +48,8 @@ def _ray():
 _log = logging.getLogger(__name__)
 _ROWS_PER_PARTITION = 2_000_000  # input lines per shuffle partition of `customer_table` (about 400 MB of Arrow)
 _CUSTOMERS_PER_BLOCK = 4096  # customers per block of `customer_table`'s result (four embedding calls)
+_ROWS_PER_TASK = 1_000_000  # a Parquet file with more lines is read by several tasks, a few row groups each
+_STRUCTURE_ROWS = 20_000  # `choose_design`'s text-structure test runs on at most this many of the sample's customers
 
 def _partitions(ray) -> int:
     "Shuffle partitions: one per CPU of the cluster (Ray's default of 200 is for large clusters)."
@@ -130,12 +132,27 @@ def _as_events(df:pd.DataFrame, table:str) -> pd.DataFrame:
     out["_h"] = _bucket_hash(out["customer_id"]) if len(out) else np.zeros(0, np.uint64)
     return out
 
+def _read_tasks(path:Path, table:str, rows_per_task:int=_ROWS_PER_TASK) -> list:
+    "(path, table, row groups) per read task: a Parquet file of many row groups in parts of about `rows_per_task` lines, any other file whole."
+    if path.suffix.lower() != ".parquet": return [(path, table, None)]
+    import pyarrow.parquet as pq
+    try: md = pq.ParquetFile(path).metadata
+    except Exception: return [(path, table, None)]  # unreadable: the task reading it whole says so, naming the file
+    if md.num_rows <= rows_per_task or md.num_row_groups < 2: return [(path, table, None)]
+    out, first, n = [], 0, 0
+    for g in range(md.num_row_groups):
+        n += md.row_group(g).num_rows
+        if n >= rows_per_task: out.append((path, table, (first, g + 1))); first, n = g + 1, 0
+    if first < md.num_row_groups: out.append((path, table, (first, md.num_row_groups)))
+    return out
+
 def _load_file(path:str, table:str, format, encoding, dayfirst, min_time,
                dest:str|None=None, # write the rows there as Parquet and return its path instead of the rows
+               row_groups:tuple|None=None, # a Parquet file's row groups (first, stop) only (`_read_tasks`)
               ) -> tuple:
-    "Read one file as canonical rows; return (events or the Parquet file they were written to, facts about it)."
-    if table == "tx": df = load_transactions([path], format=format, encoding=encoding, dayfirst=dayfirst)
-    else: df = load_texts([path], encoding=encoding, dayfirst=dayfirst)
+    "Read one file (or part of one) as canonical rows; return (events or the Parquet file they were written to, facts about them)."
+    if table == "tx": df = load_transactions([path], format=format, encoding=encoding, dayfirst=dayfirst, row_groups=row_groups)
+    else: df = load_texts([path], encoding=encoding, dayfirst=dayfirst, row_groups=row_groups)
     blank = _blank(df["customer_id"]).to_numpy()
     meta = {"table": table, "path": str(path), "rows": int(len(df)), "blank_ids": int(blank.sum()),
             "encodings": dict(df.attrs.get("encodings") or {}), "currency": df.attrs.get("currency")}
@@ -155,14 +172,17 @@ def read_events(transactions, # transaction files or folders
                 format:str=None, encoding:str=None, dayfirst:bool=None, # as for `load_transactions`
                 min_time="1990-01-01", # the cleaning's lower date bound (for the per-day counts)
                 scratch=None, # a folder every node can read: rows go there as Parquet and are streamed back; None: kept in the object store
+                rows_per_task:int=_ROWS_PER_TASK, # a larger Parquet file is read in parts of about this many lines (by row group)
                ):
-    "A Ray Dataset of canonical transaction and text rows (one task per file) and one dict of facts per file."
+    "A Ray Dataset of canonical transaction and text rows (one task per file or part of a large Parquet file) and one dict of facts per task."
     ray = _ray()
     files = [(p, "tx") for p in input_files(transactions)] + [(p, "ev") for p in (input_files(texts, "--texts") if texts else [])]
+    tasks = [t for p, table in files for t in _read_tasks(p, table, rows_per_task)]
     load = ray.remote(num_returns=2)(_load_file)
     if scratch is not None: Path(scratch).mkdir(parents=True, exist_ok=True)
     refs = [load.remote(str(p), t, format, encoding, dayfirst, min_time,
-                        None if scratch is None else str(Path(scratch)/f"part-{i:06d}.parquet")) for i, (p, t) in enumerate(files)]
+                        None if scratch is None else str(Path(scratch)/f"part-{i:06d}.parquet"), groups)
+            for i, (p, t, groups) in enumerate(tasks)]
     metas = ray.get([m for _, m in refs])  # small: counts and per-day histograms only
     if scratch is None: return ray.data.from_arrow_refs([d for d, _ in refs]), metas
     # streamed: the shuffle reads the files as it goes, instead of the whole input sitting in (or spilling from) the object store
@@ -195,10 +215,17 @@ def _customer_schema(embedding:bool=False):
     s = pa.large_string
     fields = [("customer_id", s())] + [(c, pa.float64()) for c in FEATURE_COLUMNS] + [
         ("document", s()), ("p_product", pa.list_(s())), ("p_description", pa.list_(s())), ("p_quantity", pa.list_(pa.float64()))]
+    fields += [(c, pa.float64()) for c in _VALUE_COLUMNS]
     return pa.schema(fields + ([("embedding", pa.list_(pa.float32()))] if embedding else [("_facts", s())]))
 
-def _customer_rows(df:pd.DataFrame, ref:str, lo, hi, cleaning:dict, max_words:int) -> pd.DataFrame:
-    "Clean one bucket, then features, documents and purchases of its customers, plus a ledger row."
+# each customer's row of `value_training_rows` (behaviour numbers at the start of the previous period and its outcomes),
+# for the value design's model; NaN for customers with no history before that period, or when it is not asked for
+_VALUE_COLUMNS = ["v_" + c for c in FEATURE_COLUMNS + VALUE_OUTCOMES]
+
+def _customer_rows(df:pd.DataFrame, ref:str, lo, hi, cleaning:dict, max_words:int,
+                   horizon_days:float|None=None, # also each customer's value training row, for this previous period
+                  ) -> pd.DataFrame:
+    "Clean one bucket, then features, documents and purchases of its customers (and value training rows), plus a ledger row."
     tx = df[df["_table"] == "tx"][TRANSACTION_COLUMNS + ["source", "source_row"]]
     ev = df[df["_table"] == "ev"][TEXT_COLUMNS + ["source", "source_row"]]
     with warnings.catch_warnings():
@@ -218,8 +245,11 @@ def _customer_rows(df:pd.DataFrame, ref:str, lo, hi, cleaning:dict, max_words:in
     out = feats.reset_index().rename(columns={"index": "customer_id"})
     out["customer_id"] = out["customer_id"].astype("str")
     out["document"] = docs.reindex(feats.index).to_numpy(object)
+    vr = value_training_rows(tx, cutoff, horizon_days).reindex(feats.index) if horizon_days is not None and len(tx) else None
+    for c, v in zip(_VALUE_COLUMNS, FEATURE_COLUMNS + VALUE_OUTCOMES):
+        out[c] = vr[v].to_numpy(float) if vr is not None else np.nan
     out["_facts"] = None
-    led = {c: [np.nan] for c in FEATURE_COLUMNS}
+    led = {c: [np.nan] for c in FEATURE_COLUMNS + _VALUE_COLUMNS}
     led.update(customer_id=[_LEDGER_ROW], document=[""], _facts=[json.dumps(facts)])
     import pyarrow as pa
     schema = _customer_schema()
@@ -262,6 +292,8 @@ def customer_table(transactions, texts=None, # files or folders
                    format:str=None, encoding:str=None, dayfirst:bool=None,
                    rows_per_bucket:int=250_000, # lines per bucket of customers
                    scratch=None, # folder every node can read, for the canonical rows (see `read_events`); removed at the end
+                   value_horizon_days:float|None=None, # also each customer's value training row for this previous period (`_VALUE_COLUMNS`)
+                   rows_per_task:int=_ROWS_PER_TASK, # as for `read_events`
                   ) -> tuple:
     "(customers Dataset, transaction Ledger, text Ledger or None, cutoff, facts) from files, on the Ray cluster."
     ray = _ray()
@@ -269,12 +301,17 @@ def customer_table(transactions, texts=None, # files or folders
     from ray.data.expressions import col
     cleaning = dict(cleaning or {})
     min_time, max_time = cleaning.get("min_time", "1990-01-01"), cleaning.get("max_time", "auto")
-    events, metas = read_events(transactions, texts, format, encoding, dayfirst, min_time, scratch)
+    events, metas = read_events(transactions, texts, format, encoding, dayfirst, min_time, scratch, rows_per_task)
     days = {}
     for m in metas:
         for d, n in (m.get("days") or {}).items(): days[d] = days.get(d, 0) + n
     lo, hi = window_from_days(days, min_time, max_time)
-    ref = pd.Timestamp(cutoff) if cutoff is not None else (hi if hi is not None else pd.Timestamp("2200-01-01"))
+    # features at the cutoff; without one, at midnight after the newest day with lines in the window: the default cutoff
+    # unless cleaning drops every line of that day (then recency and tenure are moved below, and the value model's
+    # previous period ends here)
+    inside = [pd.Timestamp(d) for d in days if hi is None or pd.Timestamp(d) < hi]
+    ref = pd.Timestamp(cutoff) if cutoff is not None else (max(inside) + pd.Timedelta(days=1) if inside else
+                                                           hi if hi is not None else pd.Timestamp("2200-01-01"))
     n_rows = sum(m["rows"] - m["blank_ids"] for m in metas)
     n_buckets = max(2, int(np.ceil(n_rows / rows_per_bucket)))
     import pyarrow as pa
@@ -284,7 +321,7 @@ def customer_table(transactions, texts=None, # files or folders
     parts = min(n_buckets, max(_partitions(ray), int(np.ceil(n_rows / _ROWS_PER_PARTITION))))
     ds = ds.groupby("_bucket", num_partitions=parts).map_groups(
         _customer_rows, batch_format="pandas",
-        fn_kwargs=dict(ref=ref.isoformat(), lo=lo, hi=hi, cleaning=cleaning, max_words=max_words))
+        fn_kwargs=dict(ref=ref.isoformat(), lo=lo, hi=hi, cleaning=cleaning, max_words=max_words, horizon_days=value_horizon_days))
     ds = ds.materialize()
     if scratch is not None: shutil.rmtree(scratch, ignore_errors=True)
     facts = [json.loads(f) for f in ds.filter(expr=col("customer_id") == _LEDGER_ROW).select_columns(["_facts"]).to_pandas()["_facts"]]
@@ -297,7 +334,7 @@ def customer_table(transactions, texts=None, # files or folders
     enc = {k: v for m in metas for k, v in m["encodings"].items()}
     if enc: tx_led.note("encodings", {k: v for m in metas if m["table"] == "tx" for k, v in m["encodings"].items()})
     cur = {m["currency"] for m in metas if m["table"] == "tx"}
-    info = {"files": len(metas), "buckets": n_buckets, "partitions": parts, "date_window": [None if lo is None else lo.isoformat(), None if hi is None else hi.isoformat()],
+    info = {"files": len({m["path"] for m in metas}), "read_tasks": len(metas), "reference": ref.isoformat(), "buckets": n_buckets, "partitions": parts, "date_window": [None if lo is None else lo.isoformat(), None if hi is None else hi.isoformat()],
             "currency": cur.pop() if len(cur) == 1 else None,
             "buyers": sum(f["buyers"] for f in facts), "purchases": sum(f["purchases"] for f in facts)}
     if tx_led.kept == 0: raise DataError(f"no usable transaction lines: all {tx_led.n_input:,} input lines were dropped")
@@ -474,26 +511,16 @@ class _LoggedTimer(_Timer):
         with super().__call__(name): yield
         _log.info("stage %s: %.1f s (driver peak %.0f MiB)", name, self.seconds[name], peak_rss_mib())
 
-def _design_info(design:str, E:np.ndarray, seed:int, numeric_weight:float, at_most:int=20_000) -> dict:
-    "run.json's `design` on Ray: always taste; for 'auto', the text-structure test on (part of) the sample says what a local run would pick."
-    out = {"design": "taste", "requested": design, "text_structure": None, "value_share": None, "numeric_weight": numeric_weight,
-           "warning": None}
-    if design == "taste":
-        out["reason"] = "taste segments as asked"
-        return out
-    rows = np.sort(np.random.default_rng(seed).choice(len(E), min(at_most, len(E)), replace=False))
-    ts = out["text_structure"] = text_structure(E[rows], seed=seed)
-    if ts["silhouette"] >= WEAK_SILHOUETTE:
-        out["reason"] = (f"the documents form clusters of their own (text-only silhouette {ts['silhouette']:.2f} at k={ts['best_k']} on "
-                         f"{len(rows):,} sampled customers, >= {WEAK_SILHOUETTE}): taste segments, as a local run would choose")
-    else:
-        out["reason"] = (f"taste segments: the ray engine has no value design (text-only silhouette {ts['silhouette']:.2f} < "
-                         f"{WEAK_SILHOUETTE} on {len(rows):,} sampled customers, where a local run would choose value segments)")
-        out["warning"] = ("--design auto: the documents form no clusters of their own, so a local run would fit value segments; "
-                          "the ray engine fits taste segments (the behaviour numbers carry "
-                          f"{numeric_weight:.0%}): raise --numeric-weight, or run value segments in process on a sample")
-        warnings.warn(out["warning"], DataWarning, stacklevel=3)
-    return out
+def _choose_design(S:pd.DataFrame, # the sample (with `_VALUE_COLUMNS`)
+                   E:np.ndarray, # its embeddings
+                   design:str, reference, seed:int, numeric_weight:float) -> tuple:
+    "(`choose_design`'s result, run.json's note on it): the text-structure test on up to `_STRUCTURE_ROWS` of the sample, the value model on its rows with a previous period."
+    rows = np.sort(np.random.default_rng(seed).choice(len(E), min(_STRUCTURE_ROWS, len(E)), replace=False))
+    has = S["v_next_spend"].notna().to_numpy()
+    vrows = S.loc[has, _VALUE_COLUMNS].set_axis(S.loc[has, "customer_id"].astype("str")).rename(columns=lambda c: c[2:])
+    chosen = choose_design(E[rows], None, reference, design=design, seed=seed, numeric_weight=numeric_weight, value_rows=vrows)
+    return chosen, {"text_structure": int(len(rows)) if design == "auto" else None,
+                    "value_model": int(has.sum()) if chosen["model"] is not None else None}
 
 def _cluster_info(ray, address) -> dict:
     res = ray.cluster_resources()
@@ -517,7 +544,7 @@ def segment_distributed(
     model:str=None, # Hugging Face model name or folder; default: the packaged all-MiniLM-L6-v2
     n_segments="auto", k_min:int=2, k_max:int=None, method:str="kmeans", reduce:str=None, assign_noise:bool=False,
     numeric_weight:float=0.2, max_words:int=160, seed:int=0, # as for `segment_customers`
-    design:str="auto", # "auto" or "taste": taste segments either way (run.json `design` says what auto would pick in process); "value" is refused
+    design:str="auto", # "auto", "taste" or "value", as for `segment_customers`; decided and fitted on the sample
     sample_size:int=200_000, # customers the number of segments and the Segmenter are fitted on (uniform, seeded)
     cache=True, # embedding cache, as for `Encoder`
     backend:str=None, # "torch" or "torch-bf16" (every actor uses the driver's); None: the driver's `default_backend`
@@ -533,9 +560,7 @@ def segment_distributed(
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
     _check_k(n_segments, k_max, method)
     if not 0 <= numeric_weight <= 1: raise ValueError(f"numeric_weight must be in [0, 1], got {numeric_weight}")
-    if design not in ("auto", "taste"):
-        raise ValueError(f"design {design!r}: the ray engine fits taste segments (text + behaviour); 'value' runs in process "
-                         "(its value model needs each customer's previous period): use design='auto' or 'taste'")
+    if design not in DESIGNS: raise ValueError(f"design must be one of {DESIGNS}, got {design!r}")
     if not (isinstance(sample_size, (int, np.integer)) and sample_size >= 3): raise ValueError(f"--sample-size must be an integer >= 3, got {sample_size!r}")
     cutoff = _as_date(cutoff, "cutoff") if cutoff is not None else None
     Segmenter(n_segments=n_segments, k_max=k_max, method=method, reduce=reduce)._check_params()
@@ -548,7 +573,8 @@ def segment_distributed(
         engine = _cluster_info(ray, address)
         with timer("read_clean_features"):
             customers, tx_led, ev_led, cutoff, info = customer_table(transactions, texts, cutoff, cleaning, max_words, format,
-                                                                     encoding, dayfirst, rows_per_bucket, scratch=tmp/".events")
+                                                                     encoding, dayfirst, rows_per_bucket, scratch=tmp/".events",
+                                                                     value_horizon_days=None if design == "taste" else VALUE_HORIZON_DAYS)
         with timer("embed"):
             embedded = embed_customers(customers, enc, out=tmp/"embeddings", actors=embed_actors)
             del customers  # frees its blocks: everything after reads embeddings/
@@ -563,13 +589,11 @@ def segment_distributed(
             docs = pd.Series(S["document"].astype("str").to_numpy(object), index=ids, name="document", dtype="str")
             E = np.stack(S["embedding"].to_numpy()).astype(np.float32)
         with timer("fit"):
-            fuser = FeatureFuser(numeric_weight=numeric_weight).fit(feats)
+            chosen, fitted_on = _choose_design(S, E, design, info["reference"], seed, numeric_weight)
+            fuser = (ValueFuser(chosen["model"]).fit(E, feats) if chosen["design"] == "value" else
+                     FeatureFuser(numeric_weight=numeric_weight).fit(feats))
             X = fuser.transform(E, feats)
-            k_max_eff = len(feats) - 1 if k_max is None else min(k_max, len(feats) - 1)
-            seg = Segmenter(n_segments=n_segments, k_min=min(k_min, k_max_eff), k_max=None if k_max is None else k_max_eff,
-                            method=method, reduce=reduce, assign_noise=assign_noise, random_state=seed).fit(X)
-            if seg.n_segments_ < 2: raise DataError(f"{method} found {seg.n_segments_} segment(s) in a sample of {len(feats)} customers")
-            design_info = _design_info(design, E, seed, numeric_weight)
+            seg, k_scores, reason = fit_segmenter(X, feats, chosen["design"], n_segments, k_min, k_max, method, reduce, assign_noise, seed)
             segmentation = Segmentation(model=_default_model_ref(enc), fingerprint=enc.fingerprint, max_length=enc.max_length,
                                         max_words=max_words, fuser=fuser, segmenter=seg, names={}, cutoff=cutoff.isoformat())
         with timer("assign"):
@@ -619,7 +643,7 @@ def segment_distributed(
         if enc.tokenizer is not None:
             embed_stats["unknown_tokens"] = unknown_token_rate(enc.tokenizer, docs.tolist(), max_length=enc.max_length)
         msg = warn_unknown(embed_stats.get("unknown_tokens"), enc.model_name) if embed_stats else None
-        run_warnings = [m for m in (msg, design_info.pop("warning")) if m]
+        run_warnings = [msg] if msg else []
         run = {
             "created": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
             "parameters": {"cutoff": cutoff.isoformat(), "previous_cutoff": None, "model": enc.model_name, "n_segments": n_segments,
@@ -635,13 +659,14 @@ def segment_distributed(
             "ledger": {"transactions": tx_led.to_dict(), "texts": ev_led.to_dict() if ev_led else None},
             "n_customers": int(n_total), "n_segments": int(seg.n_segments_), "n_noise": n_noise,
             "n_noise_assigned": int(getattr(seg, "n_noise_assigned_", 0) or 0),
-            "selection_reason": seg.selection_reason_,
-            "k_scores": json.loads(seg.k_scores_.reset_index().to_json(orient="records")),
+            "selection_reason": reason,
+            "k_scores": json.loads(k_scores.reset_index().to_json(orient="records")),
             "embedding": {"dim": int(E.shape[1]), "n": int(n_total), **embed_stats},
-            "design": design_info, "migration": None, "external_scores": None, "warnings": run_warnings,
+            "design": {**design_record(chosen, fuser, numeric_weight), "sample_customers": fitted_on},
+            "migration": None, "external_scores": None, "warnings": run_warnings,
             "timings_s": timer.seconds, "driver_peak_rss_mb": round(peak_rss_mib(), 1),
         }
-        res = SegmentationResult(customers=table, profiles=profiles, k_scores=seg.k_scores_, run=run, embeddings=X,
+        res = SegmentationResult(customers=table, profiles=profiles, k_scores=k_scores, run=run, embeddings=X,
                                  segmentation=segmentation)
         res.save(tmp, staged=False)
         if report:
@@ -664,9 +689,7 @@ def assign_distributed(segmentation, # run folder or segmentation folder of an e
     sg = Segmentation.load(segmentation)  # strict: a tampered folder fails before any data is read
     enc = sg.encoder(Encoder(check_model(model), max_length=sg.max_length, cache=cache, show_progress=False) if model else None,
                      cache, show_progress=False)
-    if enc.dim + len(sg.fuser.feature_names_in_) != sg.segmenter.n_features_in_:
-        raise DataError(f"the segmentation expects {sg.segmenter.n_features_in_} columns, but the model gives "
-                        f"{enc.dim} + {len(sg.fuser.feature_names_in_)} behaviour numbers")
+    sg.check_width(enc)
     sources = [str(p) for p in input_files(transactions)] + ([str(p) for p in input_files(texts, "--texts")] if texts else [])
     timer = _LoggedTimer()
     with ray_session(address, num_cpus, show_progress) as ray, staged_dir(out) as tmp:

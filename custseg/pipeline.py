@@ -15,7 +15,7 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['NOISE_NAME', 'atomic_write', 'write_json', 'check_out_dir', 'staged_dir', 'package_versions', 'SegmentationResult',
-           'load_result', 'Segmentation', 'segment_customers']
+           'load_result', 'Segmentation', 'fit_segmenter', 'design_record', 'segment_customers']
 
 # %% ../nbs/07_pipeline.ipynb #d9ff3ad5
 from .data import clean_transactions, clean_texts, Ledger, DataError
@@ -270,14 +270,18 @@ class Segmentation:
         ev, ev_led = clean_texts(texts) if texts is not None and len(texts) else (None, None)
         _check_usable(tx, tx_led, min_customers=1)
         cutoff = pd.Timestamp(cutoff) if cutoff is not None else default_cutoff(tx)
-        width = self.fuser.n_features_out(enc.dim) if isinstance(self.fuser, ValueFuser) else enc.dim + len(self.fuser.feature_names_in_)
-        if width != self.segmenter.n_features_in_:
-            raise DataError(f"the segmentation expects {self.segmenter.n_features_in_} columns, but the model gives "
-                            f"{enc.dim} + {width - enc.dim} behaviour columns")
+        self.check_width(enc)
         feats, docs, X = self.featurize(tx, ev, cutoff, enc)
         out = self.label(X, feats.index).reset_index()
         return out, {"transactions": tx_led.to_dict(), "texts": ev_led.to_dict() if ev_led else None,
                      "cutoff": cutoff.isoformat()}
+
+    def check_width(self, enc:Encoder):
+        "DataError unless `enc`'s vectors plus the fuser's columns make the matrix the segmenter was fitted on."
+        width = self.fuser.n_features_out(enc.dim) if isinstance(self.fuser, ValueFuser) else enc.dim + len(self.fuser.feature_names_in_)
+        if width != self.segmenter.n_features_in_:
+            raise DataError(f"the segmentation expects {self.segmenter.n_features_in_} columns, but the model gives "
+                            f"{enc.dim} + {width - enc.dim} behaviour columns")
 
     def save(self, folder) -> Path:
         "Write segmentation.json and the segmenter's JSON + arrays into `folder`."
@@ -395,6 +399,42 @@ def _check_k(n_segments, k_max:int, method:str):
         raise ValueError(f"--k must be 'auto' or an integer >= 2 (one segment explains nothing), got {n_segments!r}")
     if k_max is not None and not (isinstance(k_max, (int, np.integer)) and k_max >= 2): raise ValueError(f"--k-max must be an integer >= 2, got {k_max!r}")
 
+# %% ../nbs/07_pipeline.ipynb #44602468
+def fit_segmenter(X:np.ndarray, # the customer matrix (a `ValueFuser`'s: the two value scores first)
+                  feats:pd.DataFrame, # behaviour numbers of the same rows (for `value_k_table`'s business measures)
+                  design:str, # "taste" or "value" (`choose_design`'s choice)
+                  n_segments="auto", k_min:int=2, k_max:int=None, method:str="kmeans", reduce:str=None,
+                  assign_noise:bool=False, seed:int=0, # as for `segment_customers`
+                 ) -> tuple:
+    "(fitted `Segmenter`, k table, reason): value segments with auto k take the smallest k holding 90% of the value scores' variance."
+    k_max_eff = len(feats) - 1 if k_max is None else min(k_max, len(feats) - 1)
+    k_table = None
+    if design == "value" and n_segments == "auto" and method in ("kmeans", "minibatch"):
+        # k from the value scores' variance held by the segments, business measures beside (`value_k_table`)
+        k_fixed, k_table = value_k_table(X, feats, k_min=max(k_min, 3), k_max=min(k_max or 10, k_max_eff), seed=seed)
+    seg = Segmenter(n_segments=k_fixed if k_table is not None else n_segments, k_min=min(k_min, k_max_eff),
+                    k_max=None if k_max is None else k_max_eff, method=method, reduce=reduce, assign_noise=assign_noise,
+                    random_state=seed).fit(X)
+    k_scores, reason = seg.k_scores_, seg.selection_reason_
+    if k_table is not None:
+        k_scores = k_table
+        reason = (f"k={k_fixed}: the smallest k in {int(k_table.index.min())}..{int(k_table.index.max())} whose segments hold "
+                  f"{k_table.loc[k_fixed, 'value_r2']:.0%} (>= 90%) of the variance of the two value scores; "
+                  f"smallest segment {k_table.loc[k_fixed, 'smallest_share']:.1%} of customers.")
+    if seg.n_segments_ < 2:
+        raise DataError(f"{method} found {seg.n_segments_} segment(s) among {len(feats)} customers "
+                        f"({int((seg.labels_ < 0).sum())} noise); use --method kmeans, or more customers")
+    return seg, k_scores, reason
+
+def design_record(chosen:dict, # `choose_design`'s result
+                  fuser, # the fitted fuser (`ValueFuser` or `FeatureFuser`)
+                  numeric_weight:float, # taste design's behaviour share
+                 ) -> dict:
+    "run.json's `design`: what was asked, what was fitted and why."
+    return {"design": chosen["design"], "requested": chosen["requested"], "reason": chosen["reason"],
+            "text_structure": chosen["text_structure"], "value_model": chosen["model"],
+            "value_share": getattr(fuser, "share", None), "numeric_weight": None if chosen["design"] == "value" else numeric_weight}
+
 # %% ../nbs/07_pipeline.ipynb #de09b195
 def segment_customers(
     transactions:pd.DataFrame, # canonical transactions (see `load_transactions`), cleaned here
@@ -469,23 +509,8 @@ def segment_customers(
             raise DataError(f"the {len(feats)} customers have only {n_distinct} distinct behaviour-and-document profile(s), "
                             f"too few for {n_segments if n_segments != 'auto' else 2} segments: nothing tells them apart")
     with timer("cluster"):
-        k_max_eff = len(feats) - 1 if k_max is None else min(k_max, len(feats) - 1)
-        k_table = None
-        if chosen["design"] == "value" and n_segments == "auto" and method in ("kmeans", "minibatch"):
-            # k from the value scores' variance held by the segments, business measures beside (`value_k_table`)
-            k_fixed, k_table = value_k_table(X, feats, k_min=max(k_min, 3), k_max=min(k_max or 10, k_max_eff), seed=seed)
-        seg = Segmenter(n_segments=k_fixed if k_table is not None else n_segments, k_min=min(k_min, k_max_eff), k_max=None if k_max is None else k_max_eff, method=method,
-                        reduce=reduce, assign_noise=assign_noise, random_state=seed).fit(X)
+        seg, k_scores, reason = fit_segmenter(X, feats, chosen["design"], n_segments, k_min, k_max, method, reduce, assign_noise, seed)
         labels = pd.Series(seg.labels_, index=feats.index, name="segment")
-        k_scores, reason = seg.k_scores_, seg.selection_reason_
-        if k_table is not None:
-            k_scores = k_table
-            reason = (f"k={k_fixed}: the smallest k in {int(k_table.index.min())}..{int(k_table.index.max())} whose segments hold "
-                      f"{k_table.loc[k_fixed, 'value_r2']:.0%} (>= 90%) of the variance of the two value scores; "
-                      f"smallest segment {k_table.loc[k_fixed, 'smallest_share']:.1%} of customers.")
-        if seg.n_segments_ < 2:
-            raise DataError(f"{method} found {seg.n_segments_} segment(s) among {len(feats)} customers "
-                            f"({int((seg.labels_ < 0).sum())} noise); use --method kmeans, or more customers")
     with timer("profile"):
         ok = labels.to_numpy() >= 0  # noise customers are not part of any segment's profile
         profiles = profile_segments(feats[ok], labels[ok], X[ok], seg.cluster_centers_, tx, texts=ev, documents=docs[ok])
@@ -546,9 +571,7 @@ def segment_customers(
         "n_noise_assigned": int(getattr(seg, "n_noise_assigned_", 0) or 0),
         "selection_reason": reason,
         "k_scores": json.loads(k_scores.reset_index().to_json(orient="records")),
-        "design": {"design": chosen["design"], "requested": design, "reason": chosen["reason"],
-                   "text_structure": chosen["text_structure"], "value_model": chosen["model"],
-                   "value_share": getattr(fuser, "share", None), "numeric_weight": None if chosen["design"] == "value" else numeric_weight},
+        "design": design_record(chosen, fuser, numeric_weight),
         "embedding": {"dim": int(text_emb.shape[1]), "backend": getattr(enc, "backend", None), **embed_stats},
         "migration": migration,
         "external_scores": external,

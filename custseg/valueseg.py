@@ -16,8 +16,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import silhouette_score
 
 # %% auto #0
-__all__ = ['VALUE_SHARE', 'VALUE_R2', 'DESIGNS', 'text_structure', 'fit_value_model', 'value_scores', 'ValueFuser',
-           'block_shares', 'business_measures', 'value_k_table', 'choose_design']
+__all__ = ['VALUE_SHARE', 'VALUE_R2', 'VALUE_OUTCOMES', 'VALUE_HORIZON_DAYS', 'DESIGNS', 'text_structure', 'value_training_rows',
+           'fit_value_model', 'value_scores', 'ValueFuser', 'block_shares', 'business_measures', 'value_k_table',
+           'choose_design']
 
 # %% ../nbs/16_value_segments.ipynb #f0f215c1
 from .cluster import WEAK_SILHOUETTE, _openmp1
@@ -54,19 +55,18 @@ def text_structure(text_emb:np.ndarray, # (n, d) document embeddings
     return out
 
 # %% ../nbs/16_value_segments.ipynb #f4678a5f
-def fit_value_model(transactions:pd.DataFrame, # cleaned canonical transactions
-                    cutoff, # the segmentation's cutoff; the model learns on [cutoff - horizon_days, cutoff) only
-                    horizon_days:float=90, # length of the period predicted
-                    alpha:float=1.0, # ridge penalty of the spend model (on standardised numbers)
-                    min_customers:int=50, # fewer customers with history before cutoff - horizon_days: no model
-                   ) -> dict:
-    "Linear scores of log next-period net spend and churn log-odds from the behaviour numbers, learned on the previous period."
+VALUE_OUTCOMES = ["next_spend", "next_purchases"]  # what `value_training_rows` adds to the behaviour numbers
+VALUE_HORIZON_DAYS = 90  # the previous period the design's value model learns from
+
+def value_training_rows(transactions:pd.DataFrame, # cleaned canonical transactions (all of them, or whole customers' histories)
+                        cutoff, # the segmentation's cutoff
+                        horizon_days:float=90, # length of the previous period
+                       ) -> pd.DataFrame:
+    "Per customer with history before `cutoff - horizon_days`: the behaviour numbers then, and the net spend and purchase lines of `[cutoff - horizon_days, cutoff)`."
     cutoff = pd.Timestamp(cutoff); start = cutoff - pd.Timedelta(days=float(horizon_days))
     if not (transactions["time"] < start).any():
-        raise DataError(f"no history before {start.date()} ({horizon_days:g} days before the cutoff {cutoff.date()}) to learn value from")
+        return pd.DataFrame(columns=FEATURE_COLUMNS + VALUE_OUTCOMES, dtype="float64")
     f = customer_features(transactions, start)
-    if len(f) < min_customers:
-        raise DataError(f"only {len(f)} customers have history before {start.date()}; value scores need at least {min_customers}")
     # outcomes inside [start, cutoff) as `custseg.labels` defines them; rows from the cutoff on are never read, and days
     # without any sales just before the cutoff are fine (the shop was open, nobody bought)
     t = transactions["time"]
@@ -76,6 +76,23 @@ def fit_value_model(transactions:pd.DataFrame, # cleaned canonical transactions
     value = win["quantity"].to_numpy(float) * win["unit_price"].to_numpy(float)
     spend = np.bincount(c[known], weights=value[known], minlength=len(f))
     buys = np.bincount(c[known & ~_is_cancellation(win)], minlength=len(f))
+    return f[FEATURE_COLUMNS].assign(next_spend=spend, next_purchases=buys.astype("float64"))
+
+def fit_value_model(transactions:pd.DataFrame|None, # cleaned canonical transactions; None when `rows` are given
+                    cutoff, # the segmentation's cutoff; the model learns on [cutoff - horizon_days, cutoff) only
+                    horizon_days:float=90, # length of the period predicted
+                    alpha:float=1.0, # ridge penalty of the spend model (on standardised numbers)
+                    min_customers:int=50, # fewer customers with history before cutoff - horizon_days: no model
+                    rows:pd.DataFrame|None=None, # `value_training_rows` computed elsewhere (per partition on Ray, or a sample's)
+                   ) -> dict:
+    "Linear scores of log next-period net spend and churn log-odds from the behaviour numbers, learned on the previous period."
+    cutoff = pd.Timestamp(cutoff); start = cutoff - pd.Timedelta(days=float(horizon_days))
+    f = value_training_rows(transactions, cutoff, horizon_days) if rows is None else rows
+    if not len(f):
+        raise DataError(f"no history before {start.date()} ({horizon_days:g} days before the cutoff {cutoff.date()}) to learn value from")
+    if len(f) < min_customers:
+        raise DataError(f"only {len(f)} customers have history before {start.date()}; value scores need at least {min_customers}")
+    spend, buys = f["next_spend"].to_numpy(float), f["next_purchases"].to_numpy(float)
     y, churned = np.log1p(np.clip(spend, 0, None)), (buys == 0).astype(int)
     if churned.min() == churned.max():
         raise DataError(f"every customer with history before {start.date()} {'churned' if churned[0] else 'bought again'} in the "
@@ -219,9 +236,10 @@ def choose_design(text_emb:np.ndarray, # (n, d) document embeddings
                   transactions:pd.DataFrame, # cleaned transactions (for the previous period's value model)
                   cutoff, # the segmentation's cutoff
                   design:str="auto", # "auto", "taste" or "value"
-                  horizon_days:float=90, # previous period learned from
+                  horizon_days:float=VALUE_HORIZON_DAYS, # previous period learned from
                   seed:int=0,
                   numeric_weight:float=0.2, # taste design: share of the behaviour numbers (named in the reason)
+                  value_rows:pd.DataFrame|None=None, # `value_training_rows` instead of `transactions` (the ray engine: its sample's)
                  ) -> dict:
     "`design` ('taste'/'value'), the value model when 'value', the text-structure test and a one-sentence reason."
     if design not in DESIGNS: raise ValueError(f"design must be one of {DESIGNS}, got {design!r}")
@@ -233,7 +251,7 @@ def choose_design(text_emb:np.ndarray, # (n, d) document embeddings
                          f"the documents form clusters of their own (text-only silhouette {ts['silhouette']:.2f} at k={ts['best_k']}, "
                          f">= {WEAK_SILHOUETTE}): segments follow taste, with the behaviour numbers at a {numeric_weight:.0%} share")
         return out
-    try: out["model"] = fit_value_model(transactions, cutoff, horizon_days)
+    try: out["model"] = fit_value_model(transactions, cutoff, horizon_days, rows=value_rows)
     except DataError as e:
         if design == "value": raise
         out["design"], out["reason"] = "taste", f"no value model could be learned ({e}): taste segments"

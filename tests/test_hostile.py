@@ -198,7 +198,6 @@ SEGMENT_CASES = [
     err("--engine ray, a folder without data", lambda tmp, m: ["--engine", "ray", "--transactions", (lambda p: (p.mkdir(), p)[1])(tmp / "empty"),
                                                              "--model", m], "--transactions", "no Parquet, CSV or Excel files"),
     err("--engine ray --sample-size 0", with_args(tx(orders()), "--engine", "ray", "--sample-size", "0"), "--sample-size", "at least 3"),
-    err("--engine ray --design value", with_args(tx(orders()), "--engine", "ray", "--design", "value"), "--design value", "taste"),
     err("--engine ray --backend onnx", with_args(tx(orders()), "--engine", "ray", "--backend", "onnx"), "--backend onnx", "use --backend auto, torch or torch-bf16"),
     err("--backend onnx without onnxruntime", with_args(tx(orders()), "--backend", "onnx"), "--backend onnx",
         "pip install onnxruntime onnx", hide=("onnxruntime",)),
