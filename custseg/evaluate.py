@@ -133,7 +133,7 @@ def _as_segments(segments, universe:pd.Index, name:str) -> pd.Series:
     if out.any():
         raise DataError(f"{name}: {int(out.sum())} customer(s) have no history before the cutoff in these transactions, "
                         f"e.g. {s.index[out][0]!r}; pass the files (and cutoff) the segmentation was made from")
-    return s
+    return s.sort_index()  # the churn folds go by position: the same customers in any order score the same
 
 def evaluate_segments(segments, # Series customer_id -> segment, or a dict {name: Series} of several segmentations
                       transactions:pd.DataFrame, # canonical transactions covering the history and the horizon
