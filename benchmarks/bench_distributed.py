@@ -50,7 +50,8 @@ def run(folder:Path, out:Path, sample_size:int, cpus:int, address:str|None) -> d
     return {"customers": r["n_customers"], "sample": r["sample"]["size"], "segments": r["n_segments"],
             "wall_s": round(time.perf_counter() - t0, 1), "stages_s": r["timings_s"],
             "driver_peak_rss_mb": r["driver_peak_rss_mb"], "transaction_lines": r["ledger"]["transactions"]["n_input"],
-            "cluster": {k: r["engine"].get(k) for k in ("cpus", "gpus", "nodes", "buckets", "partitions")},
+            "cluster": {k: r["engine"].get(k) for k in ("cpus", "gpus", "nodes", "files", "read_tasks", "buckets", "partitions")},
+            "design": r["design"]["design"],
             "load_avg_1min": {"mean": round(sum(loads) / max(len(loads), 1), 1), "max": round(max(loads, default=0), 1)}}
 
 

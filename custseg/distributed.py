@@ -650,7 +650,7 @@ def segment_distributed(
                            "k_min": k_min, "k_max": k_max, "method": method, "reduce": reduce, "assign_noise": assign_noise,
                            "design": design, "numeric_weight": numeric_weight, "max_words": max_words, "seed": seed, "sources": sources,
                            "currency": currency or info["currency"], "sample_size": int(sample_size)},
-            "engine": {**engine, **{k: info[k] for k in ("buckets", "partitions", "files", "date_window")}},
+            "engine": {**engine, **{k: info[k] for k in ("buckets", "partitions", "files", "read_tasks", "date_window")}},
             "sample": {"size": int(len(S)), "requested": int(sample_size), "of": int(n_total), "seed": seed,
                        "how": "the customers of smallest seeded hash of their id (uniform); the Segmenter and k are fitted on them"},
             "segments_parquet": (f"the fitting sample ({len(S):,} of {n_total:,} customers); every customer is in segments/"

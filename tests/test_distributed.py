@@ -60,6 +60,7 @@ def test_ray_run_equals_in_process(ray_local, synthetic_files, in_process, tiny_
     assert run["sample"]["size"] == run["n_customers"] == len(in_process.customers) == 2000
     seg = pd.read_parquet(tmp_path / "run" / "segments")
     assert seg["customer_id"].is_unique and len(seg) == 2000  # no customer's history was split across buckets
+    assert run["engine"]["files"] == run["engine"]["read_tasks"] == 3  # small files: one task each
     mine = seg.set_index("customer_id")["segment"]
     theirs = in_process.customers.set_index("customer_id")["segment"]
     ari = adjusted_rand_score(theirs, mine.reindex(theirs.index))
